@@ -1,0 +1,4 @@
+// The audit area's probes, in registry order (CATALOG.md's order). Owned by the audit area.
+import type { Probe } from '../../types.ts';
+
+export const auditProbes: Probe[] = [];
