@@ -245,7 +245,7 @@ export async function startK8sStub(opts: StubOptions = {}): Promise<K8sStub> {
       return send(res, 200, discovery[path]);
     }
     if (path === '/version') return send(res, 200, { major: '1', minor: '30', gitVersion: 'v1.30.0-stub' });
-    if (path.startsWith('/openapi')) return send(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+    if (path.startsWith('/openapi') || path.startsWith('/swagger')) return send(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     const m = /^\/(?:api\/v1|apis\/batch\/v1)\/namespaces\/([^/]+)\/(configmaps|jobs|pods)(?:\/([^/]+))?(?:\/(log))?$/.exec(path);
     if (!m) {
       requests.push({ method, path, verb: 'unknown', resource: path });

@@ -68,7 +68,6 @@ export function buildJob(input: JobObjectsInput) {
               name: 'gateway-doctor',
               image: input.image,
               imagePullPolicy: 'IfNotPresent',
-              args: ['--config', `${CONFIG_MOUNT_DIR}/config.yaml`],
               env: [
                 { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
