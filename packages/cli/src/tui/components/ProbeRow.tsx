@@ -1,0 +1,43 @@
+// One line of the list: pointer, box, probe id (+ subject), code, duration. Exactly one terminal line.
+import { Box, Text } from 'ink';
+import type { Row } from '../model.ts';
+import { formatMs } from '../layout.ts';
+import { useTheme } from '../hooks/use-theme.ts';
+import { StatusBox } from './StatusBox.tsx';
+
+export interface ProbeRowProps {
+  row: Row;
+  selected: boolean;
+  /** Width of the probe column, so codes line up. */
+  nameWidth: number;
+}
+
+export function ProbeRow({ row, selected, nameWidth }: ProbeRowProps) {
+  const theme = useTheme();
+  const { task, outcome } = row;
+  const name = task.subject ? `${task.probe} ${task.subject}` : task.probe;
+  const state = outcome
+    ? outcome.code
+    : task.state === 'running'
+      ? 'running…'
+      : 'queued';
+  return (
+    <Box>
+      <Text color={selected ? theme.accent : undefined}>{selected ? '› ' : '  '}</Text>
+      <StatusBox status={outcome?.status} running={task.state === 'running'} />
+      <Text> </Text>
+      <Box width={nameWidth} flexShrink={0}>
+        <Text wrap="truncate-end" bold={selected}>
+          {name}
+        </Text>
+      </Box>
+      <Box flexGrow={1}>
+        <Text wrap="truncate-end" color={outcome ? theme.statusColor(outcome.status) : theme.muted}>
+          {' '}
+          {state}
+        </Text>
+      </Box>
+      <Text color={theme.muted}>{outcome ? ` ${formatMs(outcome.durationMs)}` : ''}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,50 @@
+// Drives runs: consumes the source's event stream into the model, one run at a time (a new run aborts the
+// previous one), and aborts on unmount.
+import { useCallback, useEffect, useRef } from 'react';
+import type { Action } from '../model.ts';
+import type { RunSource } from '../source.ts';
+
+export interface RunControl {
+  /** Starts a run (everything, or only `scope`); resolves when its stream ends. */
+  start(scope?: string[]): Promise<void>;
+  /** Stops the current run, if any. */
+  stop(): void;
+}
+
+export function useRun(source: RunSource, dispatch: (action: Action) => void, now: () => number = Date.now): RunControl {
+  const current = useRef<AbortController | undefined>(undefined);
+
+  const stop = useCallback(() => {
+    current.current?.abort();
+    current.current = undefined;
+  }, []);
+
+  const start = useCallback(
+    async (scope?: string[]) => {
+      current.current?.abort();
+      const controller = new AbortController();
+      current.current = controller;
+      dispatch({ type: 'run-start', scope, at: now() });
+      try {
+        for await (const event of source.start(scope, controller.signal)) {
+          if (controller.signal.aborted) return;
+          dispatch({ type: 'event', event, at: now() });
+        }
+      } catch (err) {
+        if (!controller.signal.aborted) {
+          dispatch({ type: 'run-failed', message: `The run stopped: ${err instanceof Error ? err.message : String(err)}` });
+        }
+      } finally {
+        if (current.current === controller) current.current = undefined;
+      }
+    },
+    [source, dispatch, now],
+  );
+
+  useEffect(() => {
+    void start();
+    return stop;
+  }, [start, stop]);
+
+  return { start, stop };
+}
