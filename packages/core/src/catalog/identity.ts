@@ -23,4 +23,7 @@ export const identityCodes = {
   PACKED_POLICY_TOO_LARGE: { status: 'fail', title: 'The session tags exceed the packed size limit' },
   TAG_SESSION_DENIED: { status: 'fail', title: 'Assuming the role with session tags is denied' },
   TAG_KEY_CONFLICT: { status: 'fail', title: 'A configured session tag key is one Pod Identity already set (transitive)' },
+  // Added by the identity probes: STS refused the AssumeRole request itself for another reason than the above
+  // (another ValidationError, RegionDisabledException, ...); the summary quotes STS.
+  ASSUME_ROLE_REJECTED: { status: 'fail', title: 'STS rejected the AssumeRole request (quoted)' },
 } satisfies CodeTable;
