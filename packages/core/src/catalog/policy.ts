@@ -22,5 +22,6 @@ export const policyCodes = {
   PERMISSION_SECRETS_WILDCARD: { status: 'warn', title: 'secretsmanager:GetSecretValue is granted more broadly than the configured secrets' },
   PERMISSION_KMS_DECRYPT_MISSING: { status: 'fail', title: "Neither the key policy nor the role's policies grant kms:Decrypt on a secret's key" },
   PERMISSION_BOUNDARY_BLOCKS: { status: 'fail', title: 'The permissions boundary does not allow a needed action' },
+  PERMISSION_SCP_BLOCKS: { status: 'fail', title: 'No service control policy allows a needed action' },
   PERMISSION_EXPLICIT_DENY: { status: 'fail', title: 'An explicit Deny blocks a needed action' },
 } satisfies CodeTable;
