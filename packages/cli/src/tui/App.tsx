@@ -34,15 +34,29 @@ export interface AppProps {
   size?: Partial<TerminalSize>;
   /** Clock for the model (tests). */
   now?: () => number;
+  /** Told the exit code just before the app exits (ink's waitUntilExit gets it too). */
+  onExit?: (code: number) => void;
 }
 
-export function App({ source, theme, context, version, warnOk, saveReport, size: fixedSize, now }: AppProps) {
-  const { exit } = useApp();
+export function App({ source, theme, context, version, warnOk, saveReport, size: fixedSize, now, onExit }: AppProps) {
+  const app = useApp();
+  const onExitRef = useRef(onExit);
+  onExitRef.current = onExit;
+  const exit = useCallback(
+    (code: number) => {
+      onExitRef.current?.(code);
+      app.exit(code);
+    },
+    [app],
+  );
   const [state, dispatch] = useReducer(reduce, { graph: source.graph, context, warnOk }, initialState);
   const stateRef = useRef(state);
   stateRef.current = state;
   const run = useRun(source, dispatch, now);
   const size = useTerminalSize(fixedSize);
+  useEffect(() => {
+    if (context) dispatch({ type: 'context', context });
+  }, [context]);
 
   const actions = useMemo<TuiActions>(() => {
     const notice = (message: string) => dispatch({ type: 'notice', message });
@@ -60,7 +74,7 @@ export function App({ source, theme, context, version, warnOk, saveReport, size:
       rerunSelected: () => {
         const row = selectedRow(stateRef.current);
         if (!row) return notice('Nothing selected.');
-        startRun(rerunScope(source.graph ?? [], row.task.probe));
+        startRun(rerunScope(stateRef.current.graph, row.task.probe));
       },
       rerunAll: () => startRun(undefined),
       save: () => {

@@ -36,6 +36,8 @@ export interface Row {
 
 export interface TuiState {
   tasks: Task[];
+  /** The registry's probes (empty until known). */
+  graph: ProbeNode[];
   /** Registry order of probe ids (graph order, then report order). */
   probeRank: Record<string, number>;
   /** Areas in display order. */
@@ -73,7 +75,9 @@ export type Action =
   | { type: 'close-details' }
   | { type: 'scroll-details'; delta: number }
   | { type: 'toggle-failures' }
-  | { type: 'notice'; message?: string };
+  | { type: 'notice'; message?: string }
+  | { type: 'graph'; graph: ProbeNode[] }
+  | { type: 'context'; context: ReportContext };
 
 const DEFAULT_AREAS = ['identity', 'policy', 'secrets', 'audit', 'network', 'services', 'eks'];
 
@@ -88,6 +92,7 @@ export function initialState(options: { graph?: ProbeNode[]; context?: ReportCon
   });
   return {
     tasks: [],
+    graph: options.graph ?? [],
     probeRank,
     areas,
     probeArea,
@@ -161,6 +166,13 @@ export function reduce(state: TuiState, action: Action): TuiState {
     }
     case 'notice':
       return { ...state, notice: action.message };
+    case 'graph': {
+      const known = initialState({ graph: action.graph });
+      const tasks = state.tasks.map((task) => ({ ...task, area: known.probeArea[task.probe] ?? task.area }));
+      return { ...state, tasks, graph: action.graph, probeRank: known.probeRank, probeArea: known.probeArea, areas: known.areas };
+    }
+    case 'context':
+      return state.report ? state : { ...state, context: action.context };
   }
 }
 

@@ -7,6 +7,8 @@ export interface RunSource {
   start(only: string[] | undefined, signal: AbortSignal): AsyncIterable<RunEvent>;
   /** The registry's probes in order, with their needs/after: drives grouping, order and `r`'s re-run set. */
   graph?: ProbeNode[];
+  /** Loads `graph` after the first frame (the registry imports every probe module). */
+  loadGraph?(): Promise<ProbeNode[]>;
   /** False when the events cannot be produced again (a finished Job's log): `r`/`R` then say so. */
   rerunnable?: boolean;
 }

@@ -42,9 +42,21 @@ export function useRun(source: RunSource, dispatch: (action: Action) => void, no
   );
 
   useEffect(() => {
-    void start();
-    return stop;
-  }, [start, stop]);
+    let cancelled = false;
+    const graph = source.loadGraph?.().then(
+      (nodes) => {
+        if (!cancelled) dispatch({ type: 'graph', graph: nodes });
+      },
+      () => undefined, // without a graph, rows keep their arrival order and `r` re-runs the probe alone
+    );
+    void Promise.resolve(graph).then(() => {
+      if (!cancelled) void start();
+    });
+    return () => {
+      cancelled = true;
+      stop();
+    };
+  }, [start, stop, source, dispatch]);
 
   return { start, stop };
 }

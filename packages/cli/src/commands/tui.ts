@@ -1,0 +1,101 @@
+// `gateway-doctor` with no subcommand: the interactive UI, or the plain renderer when the UI cannot run
+// (stdout/stdin not a TTY, CI, TERM=dumb, --plain). Start-up order matters: ink and the first frame come first;
+// the config, the registry and the runner load after it; AWS SDK clients only when a probe calls AWS.
+import { existsSync } from 'node:fs';
+import type { Config, ReportContext, Where } from '@gateway-doctor/core/types.ts';
+import { parseTuiArgs, TUI_USAGE } from '../tui/args.ts';
+import { chooseFrontEnd } from '../tui/mode.ts';
+
+const DEFAULT_CONFIG = '/etc/gateway-doctor/config.yaml';
+
+function contextOf(config: Config, where: Where): ReportContext {
+  return {
+    where,
+    roleArn: config.roleArn,
+    namespace: config.namespace,
+    serviceAccount: config.serviceAccount,
+    cluster: config.clusterName,
+    region: config.region,
+  };
+}
+
+function messageOf(err: unknown): string {
+  if (err && typeof err === 'object' && Array.isArray((err as { problems?: unknown }).problems)) {
+    const problems = (err as { problems: unknown[] }).problems.map((p) =>
+      typeof p === 'string' ? p : `${(p as { path?: string }).path}: ${(p as { message?: string }).message}`,
+    );
+    return `gateway-doctor: invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`;
+  }
+  return `gateway-doctor: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseTuiArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${TUI_USAGE}\n`);
+    return 0;
+  }
+  if (args.problems.length > 0) {
+    process.stderr.write(`${args.problems.map((p) => `gateway-doctor: ${p}`).join('\n')}\n\n${TUI_USAGE}\n`);
+    return 2;
+  }
+  const env = process.env;
+  const mode = chooseFrontEnd({
+    env,
+    stdinIsTTY: process.stdin.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    plain: args.plain,
+    tui: args.tui,
+  });
+  if (mode.frontEnd === 'plain' || args.wantsReport) {
+    const run = await import('./run.ts');
+    const runArgv = args.config || !existsSync(DEFAULT_CONFIG) ? args.runArgv : ['--config', DEFAULT_CONFIG, ...args.runArgv];
+    return run.main(runArgv);
+  }
+
+  const [{ render }, { createElement }, { App }, { colorAllowed, makeTheme }, { createRunnerSource }, { saveReportFiles }] = await Promise.all([
+    import('ink'),
+    import('react'),
+    import('../tui/App.tsx'),
+    import('../tui/theme.ts'),
+    import('../tui/runner-source.ts'),
+    import('../tui/save.ts'),
+  ]);
+  let settleConfig!: { resolve: (config: Config) => void; reject: (err: unknown) => void };
+  const config = new Promise<Config>((resolve, reject) => (settleConfig = { resolve, reject }));
+  config.catch(() => undefined);
+  const { detectWhere } = await import('@gateway-doctor/core/where.ts');
+  const where = detectWhere(env, args.where as Where | undefined);
+  const debugLines: string[] = [];
+  const source = createRunnerSource({ config, where, env: { ...env }, only: args.only, debug: args.debug ? (line) => debugLines.push(line) : undefined });
+  const version = process.env.npm_package_version;
+  const props = {
+    source,
+    theme: makeTheme(colorAllowed(env, process.stdout.isTTY === true)),
+    warnOk: args.warnOk,
+    version,
+    saveReport: (report: Parameters<typeof saveReportFiles>[0]) => saveReportFiles(report, args.saveDir),
+  };
+  const instance = render(createElement(App, props), { exitOnCtrlC: false });
+  if (process.env.GATEWAY_DOCTOR_FIRST_FRAME_MARK) performance.mark('gateway-doctor:first-frame');
+
+  // After the first frame: the config (zod, yaml) and, through the source, the registry and the runner.
+  let exitCode: number | undefined;
+  try {
+    const { loadConfig } = await import('@gateway-doctor/core/config.ts');
+    const file = args.config ?? env.GATEWAY_DOCTOR_CONFIG ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+    const loaded = loadConfig({ file, env, flags: args.flags, where });
+    settleConfig.resolve(loaded);
+    instance.rerender(createElement(App, { ...props, context: contextOf(loaded, where) }));
+  } catch (err) {
+    settleConfig.reject(err);
+    instance.clear();
+    instance.unmount();
+    process.stderr.write(`${messageOf(err)}\n`);
+    exitCode = 2;
+  }
+  const result = await instance.waitUntilExit();
+  if (debugLines.length > 0) process.stderr.write(`${debugLines.join('\n')}\n`);
+  if (exitCode !== undefined) return exitCode;
+  return typeof result === 'number' ? result : 1;
+}

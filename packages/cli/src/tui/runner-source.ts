@@ -1,0 +1,40 @@
+// The live source: the engine's runner, imported only after the first frame is on screen (the registry pulls in
+// every probe module; SDK clients load later still, when a probe first calls AWS).
+import type { Config, RunEvent, Where } from '@gateway-doctor/core/types.ts';
+import type { ProbeNode } from './model.ts';
+import type { RunSource } from './source.ts';
+
+export interface RunnerSourceOptions {
+  /** Resolves to the validated config (loaded after the first frame). */
+  config: Promise<Config>;
+  where: Where;
+  env: Record<string, string | undefined>;
+  /** `--only`: the first run's probes; `R` keeps to them too. */
+  only?: string[];
+  debug?: (line: string) => void;
+}
+
+export function createRunnerSource(options: RunnerSourceOptions): RunSource {
+  const source: RunSource = {
+    rerunnable: true,
+    async loadGraph() {
+      const [{ buildRegistry }, config] = await Promise.all([import('@gateway-doctor/core/registry.ts'), options.config]);
+      const nodes: ProbeNode[] = buildRegistry().probes.map(({ meta }) => {
+        // Per-subject needs/after (e.g. network.dns → services.redshift for a cluster target) count for `r` too.
+        const subjects = meta.subjects?.(config) ?? [];
+        const union = (base: string[] | undefined, extra: (s: (typeof subjects)[number]) => string[] | undefined) => [
+          ...new Set([...(base ?? []), ...subjects.flatMap((s) => extra(s) ?? [])]),
+        ];
+        return { id: meta.id, area: meta.area, title: meta.title, needs: union(meta.needs, (s) => s.needs), after: union(meta.after, (s) => s.after) };
+      });
+      source.graph = nodes;
+      return nodes;
+    },
+    async *start(only, signal): AsyncIterable<RunEvent> {
+      const [{ runProbes }, config] = await Promise.all([import('@gateway-doctor/core/runner.ts'), options.config]);
+      const scope = only ?? options.only;
+      yield* runProbes(config, { where: options.where, env: options.env, only: scope, signal, debug: options.debug });
+    },
+  };
+  return source;
+}
