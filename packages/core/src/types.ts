@@ -215,6 +215,12 @@ export interface RunOptions {
   debug?: (line: string) => void;
   /** Injected for tests/embedding; defaults to the real lazy SDK access. */
   aws?: AwsAccess;
+  /** `--warn-ok`: the report's exitCode 4 becomes 0 (engine). */
+  warnOk?: boolean;
+  /** Outcomes of an earlier run standing in for probes not selected by `only` (needs/after/results), e.g. a TUI re-run (engine). */
+  previous?: Outcome[];
+  /** Probes to run instead of the registry (tests/embedding); validated like the registry (engine). */
+  probes?: Probe[];
 }
 
 // ---- events and reports ----
