@@ -4,6 +4,7 @@ import { renderJson } from './json.ts';
 import { renderText, type TextOptions } from './text.ts';
 import { renderJunit } from './junit.ts';
 import { renderSarif } from './sarif.ts';
+import { renderMarkdown } from './markdown.ts';
 
 export interface RenderOptions extends TextOptions {}
 export type Renderer = (report: Report, options: RenderOptions) => string;
@@ -13,6 +14,7 @@ export const formats: Record<string, Renderer> = {
   json: renderJson,
   junit: renderJunit,
   sarif: renderSarif,
+  markdown: renderMarkdown,
 };
 
 /** True for formats meant for machines (human progress then goes to stderr). */
