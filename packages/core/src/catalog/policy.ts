@@ -2,6 +2,7 @@
 import type { CodeTable } from './types.ts';
 
 export const policyCodes = {
+  ROLE_NOT_FOUND: { status: 'fail', title: 'IAM has no role with the configured name' },
   TRUST_POD_IDENTITY_MISSING: { status: 'fail', title: 'The trust policy has no statement for pods.eks.amazonaws.com' },
   TRUST_POD_IDENTITY_NO_TAG_SESSION: { status: 'fail', title: 'The Pod Identity statement lacks sts:TagSession' },
   TRUST_POD_IDENTITY_CONDITION_MISMATCH: { status: 'fail', title: "The Pod Identity statement has a condition this pod's request does not meet" },
