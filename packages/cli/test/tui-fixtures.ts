@@ -61,6 +61,7 @@ export function reportOf(list: Outcome[], exitCode = 3): Report {
 export class ScriptedSource implements RunSource {
   graph = graph;
   starts: (string[] | undefined)[] = [];
+  previous: (Outcome[] | undefined)[] = [];
   private queue: RunEvent[] = [];
   private waiting?: () => void;
   private ended = false;
@@ -73,8 +74,9 @@ export class ScriptedSource implements RunSource {
     this.ended = true;
     this.waiting?.();
   }
-  async *start(only: string[] | undefined, signal: AbortSignal): AsyncIterable<RunEvent> {
+  async *start(only: string[] | undefined, signal: AbortSignal, previous?: Outcome[]): AsyncIterable<RunEvent> {
     this.starts.push(only);
+    this.previous.push(previous);
     this.ended = false;
     while (!signal.aborted) {
       const event = this.queue.shift();

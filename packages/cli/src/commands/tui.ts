@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   const { detectWhere } = await import('@gateway-doctor/core/where.ts');
   const where = detectWhere(env, args.where as Where | undefined);
   const debugLines: string[] = [];
-  const source = createRunnerSource({ config, where, env: { ...env }, only: args.only, debug: args.debug ? (line) => debugLines.push(line) : undefined });
+  const source = createRunnerSource({ config, where, env: { ...env }, only: args.only, warnOk: args.warnOk, debug: args.debug ? (line) => debugLines.push(line) : undefined });
   const version = process.env.npm_package_version;
   const props = {
     source,

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import type { ReportContext } from '@gateway-doctor/core/types.ts';
 import { ActionsContext, StateContext, ThemeContext } from './context.ts';
 import type { TuiActions } from './context.ts';
-import { currentExitCode, initialState, reduce, rerunScope, selectedRow } from './model.ts';
+import { allOutcomes, currentExitCode, initialState, reduce, rerunScope, selectedRow } from './model.ts';
 import { listLines } from './layout.ts';
 import type { RunSource, SaveReport } from './source.ts';
 import type { Theme } from './theme.ts';
@@ -63,7 +63,7 @@ export function App({ source, theme, context, version, warnOk, saveReport, size:
     const startRun = (scope?: string[]) => {
       if (source.rerunnable === false) return notice('These results cannot be re-run from here.');
       if (stateRef.current.running) return notice('A run is in progress: wait for it to finish.');
-      void run.start(scope);
+      void run.start(scope, scope ? allOutcomes(stateRef.current).filter((o) => !scope.includes(o.probe)) : undefined);
     };
     return {
       moveSelection: (delta) => dispatch({ type: 'move', delta }),

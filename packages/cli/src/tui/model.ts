@@ -326,8 +326,8 @@ export function counts(state: TuiState): Summary & { running: number; queued: nu
 }
 
 /**
- * What `r` re-runs for a probe: the probe, everything that needs it or waits for it (transitively), and what
- * those need or wait for (so the runner's `only` sees their needs succeed and can fill their causes).
+ * What `r` re-runs for a probe: the probe and everything that needs it or waits for it, transitively (the
+ * runner's `only`); the outcomes of everything else stand in for their needs (the runner's `previous`).
  */
 export function rerunScope(graph: ProbeNode[], probe: string): string[] {
   if (!graph.some((node) => node.id === probe)) return [probe];
@@ -340,17 +340,6 @@ export function rerunScope(graph: ProbeNode[], probe: string): string[] {
       if ([...node.needs, ...node.after].some((id) => scope.has(id))) {
         scope.add(node.id);
         grew = true;
-      }
-    }
-  }
-  const upstream = [...scope];
-  while (upstream.length > 0) {
-    const id = upstream.pop()!;
-    const node = graph.find((n) => n.id === id);
-    for (const dep of [...(node?.needs ?? []), ...(node?.after ?? [])]) {
-      if (!scope.has(dep)) {
-        scope.add(dep);
-        upstream.push(dep);
       }
     }
   }

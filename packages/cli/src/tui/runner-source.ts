@@ -12,6 +12,7 @@ export interface RunnerSourceOptions {
   /** `--only`: the first run's probes; `R` keeps to them too. */
   only?: string[];
   debug?: (line: string) => void;
+  warnOk?: boolean;
 }
 
 export function createRunnerSource(options: RunnerSourceOptions): RunSource {
@@ -30,10 +31,10 @@ export function createRunnerSource(options: RunnerSourceOptions): RunSource {
       source.graph = nodes;
       return nodes;
     },
-    async *start(only, signal): AsyncIterable<RunEvent> {
+    async *start(only, signal, previous): AsyncIterable<RunEvent> {
       const [{ runProbes }, config] = await Promise.all([import('@gateway-doctor/core/runner.ts'), options.config]);
       const scope = only ?? options.only;
-      yield* runProbes(config, { where: options.where, env: options.env, only: scope, signal, debug: options.debug });
+      yield* runProbes(config, { where: options.where, env: options.env, only: scope, previous, signal, debug: options.debug, warnOk: options.warnOk });
     },
   };
   return source;

@@ -1,12 +1,13 @@
 // Drives runs: consumes the source's event stream into the model, one run at a time (a new run aborts the
 // previous one), and aborts on unmount.
 import { useCallback, useEffect, useRef } from 'react';
+import type { Outcome } from '@gateway-doctor/core/types.ts';
 import type { Action } from '../model.ts';
 import type { RunSource } from '../source.ts';
 
 export interface RunControl {
-  /** Starts a run (everything, or only `scope`); resolves when its stream ends. */
-  start(scope?: string[]): Promise<void>;
+  /** Starts a run (everything, or only `scope` with `previous` standing in for the rest); resolves when it ends. */
+  start(scope?: string[], previous?: Outcome[]): Promise<void>;
   /** Stops the current run, if any. */
   stop(): void;
 }
@@ -20,13 +21,13 @@ export function useRun(source: RunSource, dispatch: (action: Action) => void, no
   }, []);
 
   const start = useCallback(
-    async (scope?: string[]) => {
+    async (scope?: string[], previous?: Outcome[]) => {
       current.current?.abort();
       const controller = new AbortController();
       current.current = controller;
       dispatch({ type: 'run-start', scope, at: now() });
       try {
-        for await (const event of source.start(scope, controller.signal)) {
+        for await (const event of source.start(scope, controller.signal, previous)) {
           if (controller.signal.aborted) return;
           dispatch({ type: 'event', event, at: now() });
         }
