@@ -115,10 +115,12 @@ export async function runInSandbox(opts: SandboxOptions): Promise<SandboxResult>
   if (process.getuid?.() !== 0) unshareArgs.unshift('--map-root-user');
   const inside = join(REPO_ROOT, 'test/sandbox/inside.ts');
   const inherit = spec.stdio === 'inherit';
-  const child = spawn('unshare', [...unshareArgs, process.execPath, '--import', 'tsx', inside, specPath], {
+  // `env -i`: whatever the calling process's instrumentation adds to a spawned env (tap's processinfo adds
+  // NODE_OPTIONS and _TAPJS_* variables) stops here; the product's env is built from scratch inside
+  const harnessEnv = [`PATH=${spec.path}`, `HOME=${process.env.HOME ?? '/root'}`, `TMPDIR=${tmpdir()}`];
+  const child = spawn('unshare', [...unshareArgs, 'env', '-i', ...harnessEnv, process.execPath, '--import', 'tsx', inside, specPath], {
     cwd: REPO_ROOT,
-    // the harness side needs only PATH; the product's env is built from scratch inside
-    env: { PATH: spec.path, HOME: process.env.HOME ?? '/root', TMPDIR: tmpdir() },
+    env: { PATH: spec.path },
     stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
   });
   let harnessOutput = '';

@@ -42,6 +42,10 @@ function issueLines(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): str
     } else if (issue.code === 'invalid_union') {
       // name the branch that got furthest rather than "Invalid input"
       const branches = issue.errors.filter((b) => b.length > 0);
+      if (branches.every((b) => b.every((i) => i.code === 'invalid_type' && i.message.includes('received undefined')))) {
+        lines.push(`${formatPath(path)}: required`);
+        continue;
+      }
       const best = branches.sort((a, b) => depth(b) - depth(a))[0];
       if (best && depth(best) > 0) lines.push(...issueLines(best, path));
       else lines.push(`${formatPath(path)}: ${issue.message === 'Invalid input' ? 'has the wrong type or value' : issue.message}`);
@@ -183,7 +187,10 @@ export function validateWorld(data: unknown, source = 'world'): LoadedWorld {
     parseConfig({ ...(data as any).gateway, region: parsed.data.region });
   } catch (e) {
     if (!isConfigError(e)) throw e;
-    for (const p of e.problems) problems.push(`gateway.${p.path}: ${p.message} (the product's config schema)`);
+    for (const p of e.problems) {
+      const field = `gateway.${p.path}`;
+      if (!problems.some((q) => q.startsWith(`${field}:`))) problems.push(`${field}: ${p.message} (the product's config schema)`);
+    }
   }
   if (problems.length) throw new WorldError(source, problems);
   const obj = data as Record<string, unknown>;
