@@ -2,3 +2,8 @@
 // (each module file does `export default { signingName, protocol, operations, ... } satisfies ServiceModule;`).
 export { default as sts } from './sts.ts';
 export { default as iam } from './iam.ts';
+export { default as secretsmanager } from './secretsmanager.ts';
+export { default as kms } from './kms.ts';
+export { default as cloudtrail } from './cloudtrail.ts';
+export { default as athena } from './athena.ts';
+export { default as eks } from './eks.ts';
