@@ -180,6 +180,8 @@ export function createAwsAccess(options: CreateAwsAccessOptions): AwsAccessRoot 
     if (!entry) {
       entry = (async () => {
         const started = Date.now();
+        // Node 20 is this tool's supported runtime; the SDK's notice about future versions is noise in a report.
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
         const [{ module, clientName }, { NodeHttpHandler }] = await Promise.all([
           CLIENT_LOADERS[service](),
           (handlerModule ??= import('@smithy/node-http-handler')),

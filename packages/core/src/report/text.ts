@@ -54,13 +54,14 @@ function evidenceText(value: unknown): string {
 /** The box for one outcome: its line, evidence, causes, remedy. */
 export function formatOutcome(outcome: Outcome, options: TextOptions = {}): string {
   const lines = [formatOutcomeLine(outcome, options)];
-  const detailed = options.verbose || outcome.status !== 'pass';
+  // Passes and skips stay one line (a skip keeps its remedy: the command that runs it where it applies).
+  const detailed = options.verbose || outcome.status === 'warn' || outcome.status === 'fail' || outcome.status === 'error';
   const entries = Object.entries(outcome.evidence ?? {});
   if (detailed && entries.length) {
     for (const [key, value] of entries) lines.push(`    ${paint(key + ':', 'dim', options.color)} ${evidenceText(value)}`);
   }
   if (outcome.causes?.length) lines.push(`    ${paint('causes:', 'dim', options.color)} ${outcome.causes.join(', ')}`);
-  if (outcome.remedy && (detailed || outcome.status !== 'pass')) {
+  if (outcome.remedy && (detailed || outcome.status === 'skip')) {
     lines.push(`    → ${outcome.remedy.text}`);
     for (const command of outcome.remedy.commands ?? []) {
       lines.push('');
