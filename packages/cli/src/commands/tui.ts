@@ -49,8 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (mode.frontEnd === 'plain' || args.wantsReport) {
     const run = await import('./run.ts');
-    const runArgv = args.config || !existsSync(DEFAULT_CONFIG) ? args.runArgv : ['--config', DEFAULT_CONFIG, ...args.runArgv];
-    return run.main(runArgv);
+    return run.main(args.runArgv); // run finds the default config itself
   }
 
   const [{ render }, { createElement }, { App }, { colorAllowed, makeTheme }, { createRunnerSource }, { saveReportFiles }] = await Promise.all([

@@ -39,9 +39,10 @@ export interface DetailLine {
 export function wrapText(text: string, width: number, indent = ''): string[] {
   const out: string[] = [];
   for (const paragraph of text.split('\n')) {
+    const lead = /^ */.exec(paragraph)![0];
     let line = '';
-    for (const word of paragraph.split(/ +/)) {
-      const candidate = line === '' ? word : `${line} ${word}`;
+    for (const word of paragraph.slice(lead.length).split(/ +/)) {
+      const candidate = line === '' ? lead + word : `${line} ${word}`;
       if (candidate.length <= width || line === '') {
         line = candidate;
       } else {

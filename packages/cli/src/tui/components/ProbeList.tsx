@@ -32,7 +32,7 @@ export function ProbeList({ height, columns }: ProbeListProps) {
   const longest = Math.max(
     ...lines.map((line) => (line.kind === 'row' ? line.row.task.probe.length + (line.row.task.subject ? line.row.task.subject.length + 1 : 0) : 0)),
   );
-  const nameWidth = Math.max(10, Math.min(longest, Math.floor(columns * 0.55)));
+  const nameWidth = Math.max(10, Math.min(longest, 64, Math.floor(columns * 0.55)));
   return (
     <Box flexDirection="column">
       {view.lines.map((line, i) =>
