@@ -8,7 +8,10 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { CredentialStore } from './credentials.ts';
 import { Router } from './router.ts';
 import * as registered from './services/index.ts';
-import type { IssuedCredential, RequestLogEntry, ServiceModule, WorldView } from './types.ts';
+import type { IssuedCredential, Principal, RequestLogEntry, ServiceModule, WorldView } from './types.ts';
+import type { World } from '../world/types.ts';
+import { findRole, parseRoleArn } from './iamdata.ts';
+import { roleIdFor } from './credentials.ts';
 import { startAgent } from './agent.ts';
 import { startImds } from './imds.ts';
 
@@ -16,10 +19,12 @@ export type { RequestLogEntry, IssuedCredential, Principal, ServiceModule, Stand
 export { AwsFault } from './types.ts';
 
 export interface StandinOptions {
-  world: WorldView;                               // the World from test/world/types.ts
+  world: World | WorldView;                       // from test/world/types.ts (unit tests may pass a WorldView)
   tls: { key: string; cert: string;               // PEM for every AWS/Power BI name the world needs (SANs)
          untrusted?: { key: string; cert: string }; untrustedHosts?: string[] };
   faults?: unknown;                               // reserved for fault injection (issue 8)
+  /** (optional, for unit tests) more service modules, served after the registered ones */
+  extraModules?: ServiceModule[];
   /** (optional, for unit tests outside the sandbox) where to listen; port 0 = any free port.
    *  Default: https 0.0.0.0:443, agent 169.254.170.23:80, imds 169.254.169.254:80. */
   listen?: {
@@ -38,6 +43,9 @@ export interface Standin {
   ports: { https: number; agent?: number; imds?: number };
   /** (additional) the router, for in-process tests */
   router: Router;
+  /** (additional) long-term AKIA keys for pod.injected static-keys: an IAM user ARN, or a role ARN whose
+   *  policies the keys then carry (logged as via 'static'). Listed in `issued`. */
+  issueStaticKeys(arn: string): { accessKeyId: string; secretAccessKey: string };
 }
 
 function listen(server: HttpServer | HttpsServer, host: string, port: number): Promise<number> {
@@ -58,10 +66,10 @@ function closeServer(server: HttpServer | HttpsServer): Promise<void> {
 }
 
 export async function startStandin(opts: StandinOptions): Promise<Standin> {
-  const { world } = opts;
+  const world = opts.world as WorldView;
   const store = new CredentialStore(world.account);
   const requests: RequestLogEntry[] = [];
-  const modules = Object.values(registered) as ServiceModule[];
+  const modules = [...(Object.values(registered) as ServiceModule[]), ...(opts.extraModules ?? [])];
   const router = new Router({ world, store, log: requests, modules });
 
   const trusted = createSecureContext({ key: opts.tls.key, cert: opts.tls.cert });
@@ -103,6 +111,21 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     harnessCredentials: store.harness,
     ports,
     router,
+    issueStaticKeys: (arn: string) => {
+      const role = parseRoleArn(arn);
+      const principal: Principal = role
+        ? {
+          kind: 'assumed-role', arn: `arn:aws:sts::${role.account}:assumed-role/${role.name}/static`, roleArn: arn,
+          roleId: findRole(world, arn)?.RoleId ?? roleIdFor(arn), accountId: role.account, sessionName: 'static',
+          tags: {}, transitiveTagKeys: [], via: 'static', chained: false, expiration: new Date(Date.now() + 365 * 86400_000),
+        }
+        : {
+          kind: 'user', arn, roleArn: '', roleId: 'AIDA' + roleIdFor(arn).slice(4), accountId: arn.split(':')[4] || world.account,
+          sessionName: '', tags: {}, transitiveTagKeys: [], via: 'static', chained: false, expiration: new Date(Date.now() + 365 * 86400_000),
+        };
+      const c = store.issue(principal, { static: true });
+      return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
+    },
     close: async () => { await Promise.all(servers.map(closeServer)); },
   };
 }

@@ -7,7 +7,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandin, type Standin } from './index.ts';
-import type { WorldView } from './types.ts';
+import type { ServiceModule, WorldView } from './types.ts';
 
 export interface TestTls { ca: string; key: string; cert: string }
 
@@ -35,10 +35,10 @@ export function makeTestTls(names: string[] = ['sts.us-east-1.amazonaws.com', 's
 }
 
 /** A stand-in on 127.0.0.1 with free ports for https, the agent and IMDS. */
-export async function startLoopbackStandin(world: WorldView): Promise<Standin & { tls: TestTls; endpoint: string; agentUrl: string; imdsUrl: string }> {
+export async function startLoopbackStandin(world: WorldView, extraModules: ServiceModule[] = []): Promise<Standin & { tls: TestTls; endpoint: string; agentUrl: string; imdsUrl: string }> {
   const tls = makeTestTls();
   const s = await startStandin({
-    world, tls: { key: tls.key, cert: tls.cert },
+    world, tls: { key: tls.key, cert: tls.cert }, extraModules,
     listen: { https: { host: '127.0.0.1', port: 0 }, agent: { host: '127.0.0.1', port: 0 }, imds: { host: '127.0.0.1', port: 0 } },
   });
   return Object.assign(s, {
