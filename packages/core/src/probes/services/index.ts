@@ -3,7 +3,7 @@
 import type { Probe } from '../../types.ts';
 import * as redshift from './redshift.ts';
 import * as rds from './rds.ts';
+import * as athena from './athena.ts';
 import * as eksAssociation from './eks-association.ts';
 
-// services.athena (./athena.ts) is registered once identity.caller and network.* exist.
-export const servicesProbes: Probe[] = [redshift, rds, eksAssociation];
+export const servicesProbes: Probe[] = [redshift, rds, athena, eksAssociation];
