@@ -86,10 +86,10 @@ t.test('SigV4: an independent signer\'s request verifies; tampering does not', a
   const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
   const signer = new SignatureV4({ service: 'eks', region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret }, sha256: NodeSha256 as any });
   const body = '{"a":1}';
-  const signed = await signer.sign({
+  const signed: { headers: Record<string, string>; query?: Record<string, string>; path: string } = await signer.sign({
     method: 'POST', protocol: 'https:', hostname: 'eks.us-east-1.amazonaws.com', path: '/clusters/prod%20cluster/pod-identity-associations',
     query: { maxResults: '5', nextToken: 'a/b+c=' }, headers: { host: 'eks.us-east-1.amazonaws.com', 'content-type': 'application/json' }, body,
-  } as any);
+  } as any) as any;
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(signed.headers)) headers[k.toLowerCase()] = String(v);
   const qs = Object.entries(signed.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
