@@ -263,6 +263,21 @@ export function parsePolicy(input: unknown): { policy?: Policy; issues: ParseIss
   };
 }
 
+/** One JSON-pointer segment (RFC 6901): `~` → `~0`, `/` → `~1` (condition keys like aws:RequestTag/x hold slashes). */
+export function pointerSegment(key: string | number): string {
+  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The segments of a JSON pointer, unescaped; numeric segments as numbers. */
+export function pointerPath(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
 /** JSON pointer of a statement in its document. */
 export function statementPointer(policy: Policy, index: number): string {
   return Array.isArray(policy.raw.Statement) ? `/Statement/${index}` : '/Statement';

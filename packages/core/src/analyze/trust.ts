@@ -15,6 +15,7 @@ import {
   isUniqueId,
   parsePolicy,
   partitionOfArn,
+  pointerSegment,
   roleNameOfArn,
   statementPointer,
   type AuthRequest,
@@ -209,7 +210,7 @@ function location(policy: Policy, st: Statement | undefined, field?: string): Po
 }
 
 function conditionPointer(policy: Policy, st: Statement, e: Explain): string {
-  return `${statementPointer(policy, st.index)}/Condition/${e.operator}/${e.key}`;
+  return `${statementPointer(policy, st.index)}/Condition/${pointerSegment(e.operator ?? '')}/${pointerSegment(e.key ?? '')}`;
 }
 
 function firstApplying(results: StatementResult[]): StatementResult | undefined {
@@ -532,7 +533,7 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
       } else {
         const c = clauses[0];
         report(
-          { code: 'TRUST_PLATFORM_EXTERNAL_ID_WEAK', status: 'fail', summary: `The platform ${describeStatement(st.index, st.sid)} checks the ExternalId with ${c.operator}, which a caller sending no ExternalId passes`, location: { ...location(policy, st), pointer: `${statementPointer(policy, st.index)}/Condition/${c.operator}/${c.key}` }, key: 'sts:ExternalId', expected: `StringEquals ${contract.organizationId}`, actual: `${c.operator} ${c.values.join(', ')}` },
+          { code: 'TRUST_PLATFORM_EXTERNAL_ID_WEAK', status: 'fail', summary: `The platform ${describeStatement(st.index, st.sid)} checks the ExternalId with ${c.operator}, which a caller sending no ExternalId passes`, location: { ...location(policy, st), pointer: `${statementPointer(policy, st.index)}/Condition/${pointerSegment(c.operator)}/${pointerSegment(c.key)}` }, key: 'sts:ExternalId', expected: `StringEquals ${contract.organizationId}`, actual: `${c.operator} ${c.values.join(', ')}` },
           'Use StringEquals (no IfExists, no ForAllValues) for sts:ExternalId.',
           canonical.platform,
         );
@@ -544,7 +545,7 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
       platformOk = false;
       const c = externalIdClauses(st)[0];
       report(
-        { code: 'TRUST_PLATFORM_EXTERNAL_ID_WEAK', status: 'fail', summary: `The platform ${describeStatement(st.index, st.sid)} accepts ExternalIds other than ${contract.organizationId}${c ? ` (${c.operator} ${c.values.join(', ')})` : ''}`, location: c ? { ...location(policy, st), pointer: `${statementPointer(policy, st.index)}/Condition/${c.operator}/${c.key}` } : location(policy, st), key: 'sts:ExternalId', expected: `StringEquals ${contract.organizationId}`, actual: c ? `${c.operator} ${c.values.join(', ')}` : '(no condition)' },
+        { code: 'TRUST_PLATFORM_EXTERNAL_ID_WEAK', status: 'fail', summary: `The platform ${describeStatement(st.index, st.sid)} accepts ExternalIds other than ${contract.organizationId}${c ? ` (${c.operator} ${c.values.join(', ')})` : ''}`, location: c ? { ...location(policy, st), pointer: `${statementPointer(policy, st.index)}/Condition/${pointerSegment(c.operator)}/${pointerSegment(c.key)}` } : location(policy, st), key: 'sts:ExternalId', expected: `StringEquals ${contract.organizationId}`, actual: c ? `${c.operator} ${c.values.join(', ')}` : '(no condition)' },
         'Use StringEquals with exactly the organization id.',
         canonical.platform,
       );
@@ -558,7 +559,7 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
         if (clauses.length) {
           const c = clauses[0];
           report(
-            { code: 'TRUST_PLATFORM_EXTERNAL_ID_MISMATCH', status: 'fail', summary: `The platform ${describeStatement(st.index, st.sid)} expects sts:ExternalId ${c.values.join(', ')}, but the platform sends the organization id ${contract.organizationId}`, location: { ...location(policy, st), pointer: `${statementPointer(policy, st.index)}/Condition/${c.operator}/${c.key}` }, key: 'sts:ExternalId', expected: contract.organizationId, actual: c.values.join(', ') },
+            { code: 'TRUST_PLATFORM_EXTERNAL_ID_MISMATCH', status: 'fail', summary: `The platform ${describeStatement(st.index, st.sid)} expects sts:ExternalId ${c.values.join(', ')}, but the platform sends the organization id ${contract.organizationId}`, location: { ...location(policy, st), pointer: `${statementPointer(policy, st.index)}/Condition/${pointerSegment(c.operator)}/${pointerSegment(c.key)}` }, key: 'sts:ExternalId', expected: contract.organizationId, actual: c.values.join(', ') },
             `Set sts:ExternalId to "${contract.organizationId}" in ${describeStatement(st.index, st.sid)}.`,
             canonical.platform,
           );
