@@ -7,3 +7,6 @@ export { default as kms } from './kms.ts';
 export { default as cloudtrail } from './cloudtrail.ts';
 export { default as athena } from './athena.ts';
 export { default as eks } from './eks.ts';
+export { default as ec2 } from './ec2.ts';
+export { default as redshift } from './redshift.ts';
+export { default as rds } from './rds.ts';
