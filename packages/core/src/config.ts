@@ -39,7 +39,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 const IPV6 = /^[0-9A-Fa-f:.]{2,45}$/;
 
 /** Account ids are 12-digit strings; an unquoted YAML number is accepted only when no leading zero was lost. */
-const accountId = z.union([z.string(), z.number()]).transform((value, ctx) => {
+const accountId = z.union([z.string(), z.number()], { error: (issue) => (issue.input === undefined ? 'required' : `must be a 12-digit account id (a quoted string), got ${describe(issue.input)}`) }).transform((value, ctx) => {
   const text = typeof value === 'number' ? String(value) : value;
   if (!/^\d{12}$/.test(text)) {
     ctx.addIssue({

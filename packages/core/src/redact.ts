@@ -44,7 +44,7 @@ export function clearRegisteredSecrets(): void {
 const LABELLED_SECRET_KEY =
   /((?:secret[_-]?access[_-]?key|aws_secret_access_key|SecretAccessKey|secretKey)["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/gi;
 const LABELLED_TOKEN =
-  /((?:session[_-]?token|aws_session_token|SessionToken|security[_-]?token|"Token"|\bToken)["']?\s*[:=]\s*["']?)[^\s"',}]{16,}/gi;
+  /((?:session[_-]?token|aws_session_token|SessionToken|security[_-]?token|"Token"|\bToken)["']?\s*[:=]\s*["']?)[^\s"',}&]{16,}/gi;
 const AUTH_HEADER = /((?:^|[\s"'{,])(?:proxy-)?authorization["']?\s*[:=]\s*["']?)[^\r\n"']+/gi;
 const SECURITY_TOKEN_HEADER = /(x-amz-security-token["']?\s*[:=]\s*["']?)[^\s"'&,}]+/gi;
 const SECRET_VALUE_JSON = /("?(?:SecretString|SecretBinary)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,}]+)/gi;
