@@ -7,6 +7,8 @@ import { runInSandbox, POD_IDENTITY_TOKEN_PATH, IRSA_TOKEN_PATH, DEFAULT_SERVICE
 import { answerQuery, parseQuery } from './dns.ts';
 import { planSandbox } from './plan.ts';
 
+t.setTimeout(180_000); // several sandboxes; tap's default 30 s per file is too tight on a shared machine
+
 const ROLE = 'arn:aws:iam::111122223333:role/ai-gateway';
 function world(pod: Record<string, unknown> = {}, network: Record<string, unknown> = {}, gateway: Record<string, unknown> = {}) {
   return validateWorld({
