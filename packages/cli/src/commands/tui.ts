@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { Config, ReportContext, Where } from '@gateway-doctor/core/types.ts';
 import { parseTuiArgs, TUI_USAGE } from '../tui/args.ts';
-import { chooseFrontEnd } from '../tui/mode.ts';
+import { chooseFrontEnd, inCi } from '../tui/mode.ts';
 
 const DEFAULT_CONFIG = '/etc/gateway-doctor/config.yaml';
 
@@ -66,7 +66,9 @@ export async function main(argv: string[]): Promise<number> {
   const { detectWhere } = await import('@gateway-doctor/core/where.ts');
   const where = detectWhere(env, args.where as Where | undefined);
   const debugLines: string[] = [];
-  const source = createRunnerSource({ config, where, env: { ...env }, only: args.only, warnOk: args.warnOk, debug: args.debug ? (line) => debugLines.push(line) : undefined });
+  let frameShown!: () => void;
+  const ready = new Promise<void>((resolve) => (frameShown = resolve));
+  const source = createRunnerSource({ config, ready, where, env: { ...env }, only: args.only, warnOk: args.warnOk, debug: args.debug ? (line) => debugLines.push(line) : undefined });
   const version = process.env.npm_package_version;
   const props = {
     source,
@@ -75,8 +77,12 @@ export async function main(argv: string[]): Promise<number> {
     version,
     saveReport: (report: Parameters<typeof saveReportFiles>[0]) => saveReportFiles(report, args.saveDir),
   };
-  const instance = render(createElement(App, props), { exitOnCtrlC: false });
-  if (process.env.GATEWAY_DOCTOR_FIRST_FRAME_MARK) performance.mark('gateway-doctor:first-frame');
+  // ink calls onRender just before it writes a frame; the promise's continuations run after the write.
+  const instance = render(createElement(App, props), { exitOnCtrlC: false, onRender: () => frameShown() });
+  // Under CI ink writes nothing until the end: no frame to wait for. Elsewhere a bound keeps a stalled render from
+  // holding the run back forever.
+  if (!inCi(env)) await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  frameShown();
 
   // After the first frame: the config (zod, yaml) and, through the source, the registry and the runner.
   let exitCode: number | undefined;

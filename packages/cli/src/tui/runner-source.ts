@@ -7,6 +7,8 @@ import type { RunSource } from './source.ts';
 export interface RunnerSourceOptions {
   /** Resolves to the validated config (loaded after the first frame). */
   config: Promise<Config>;
+  /** Resolves once the first frame is on screen: nothing is imported before. */
+  ready?: Promise<void>;
   where: Where;
   env: Record<string, string | undefined>;
   /** `--only`: the first run's probes; `R` keeps to them too. */
@@ -19,6 +21,7 @@ export function createRunnerSource(options: RunnerSourceOptions): RunSource {
   const source: RunSource = {
     rerunnable: true,
     async loadGraph() {
+      await options.ready;
       const [{ buildRegistry }, config] = await Promise.all([import('@gateway-doctor/core/registry.ts'), options.config]);
       const nodes: ProbeNode[] = buildRegistry().probes.map(({ meta }) => {
         // Per-subject needs/after (e.g. network.dns → services.redshift for a cluster target) count for `r` too.
@@ -32,6 +35,7 @@ export function createRunnerSource(options: RunnerSourceOptions): RunSource {
       return nodes;
     },
     async *start(only, signal, previous): AsyncIterable<RunEvent> {
+      await options.ready;
       const [{ runProbes }, config] = await Promise.all([import('@gateway-doctor/core/runner.ts'), options.config]);
       const scope = only ?? options.only;
       yield* runProbes(config, { where: options.where, env: options.env, only: scope, previous, signal, debug: options.debug, warnOk: options.warnOk });

@@ -17,7 +17,9 @@ export function LiveLog() {
       <Static items={state.log.map((outcome, i) => ({ outcome, id: i }))}>
         {({ outcome, id }) => (
           <Box key={id}>
-            <StatusBox status={outcome.status} running={false} />
+            <Box flexShrink={0}>
+              <StatusBox status={outcome.status} running={false} />
+            </Box>
             <Text>
               {` ${outcome.probe}${outcome.subject ? ` ${outcome.subject}` : ''} `}
               <Text color={theme.statusColor(outcome.status)}>{outcome.code}</Text>
@@ -29,7 +31,9 @@ export function LiveLog() {
       </Static>
       {running.map((task) => (
         <Box key={task.key}>
-          <StatusBox running />
+          <Box flexShrink={0}>
+            <StatusBox running />
+          </Box>
           <Text color={theme.muted}>{` ${task.probe}${task.subject ? ` ${task.subject}` : ''}`}</Text>
         </Box>
       ))}

@@ -23,8 +23,10 @@ export function ProbeRow({ row, selected, nameWidth }: ProbeRowProps) {
       : 'queued';
   return (
     <Box>
-      <Text color={selected ? theme.accent : undefined}>{selected ? '› ' : '  '}</Text>
-      <StatusBox status={outcome?.status} running={task.state === 'running'} />
+      <Box flexShrink={0}>
+        <Text color={selected ? theme.accent : undefined}>{selected ? '› ' : '  '}</Text>
+        <StatusBox status={outcome?.status} running={task.state === 'running'} />
+      </Box>
       <Text> </Text>
       <Box width={nameWidth} flexShrink={0}>
         <Text wrap="truncate-end" bold={selected}>
