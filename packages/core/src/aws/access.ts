@@ -68,7 +68,9 @@ export function boundedRetryStrategy(maxAttempts: number) {
       const err = info.error as { name?: string; message?: string } | undefined;
       const code = nodeCode(err);
       if (code && UNREACHABLE_NODE_CODES.has(code)) throw new Error('unreachable: not retried');
-      if (err?.name === 'TimeoutError' || CONNECT_FAILURE.test(err?.message ?? '')) throw new Error('timeout: not retried');
+      // The handler renames ECONNRESET/EPIPE to TimeoutError: a reset after connect is a peer fault, retried once.
+      const peerReset = code === 'ECONNRESET' || code === 'EPIPE';
+      if (!peerReset && (err?.name === 'TimeoutError' || CONNECT_FAILURE.test(err?.message ?? ''))) throw new Error('timeout: not retried');
       if (err?.name === 'AbortError') throw new Error('aborted');
       const retryable = info.errorType === 'THROTTLING' || info.errorType === 'SERVER_ERROR' || info.errorType === 'TRANSIENT';
       if (!retryable) throw new Error('not retryable');
