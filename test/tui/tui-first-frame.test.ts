@@ -5,6 +5,9 @@ import t from 'tap';
 import { CONFIG_PATH, runInSandbox, REPO_ROOT } from '../sandbox/index.ts';
 import { resolve } from 'node:path';
 
+// Real processes in the pod sandbox: slower than tap's 30 s default on a shared machine.
+t.setTimeout(300_000);
+
 const TRACE = './test/tui/first-frame-trace.mjs';
 
 function traces(stderr: string): Record<string, { ms: number; sdkClients: string[] }> {

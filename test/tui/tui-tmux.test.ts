@@ -10,6 +10,9 @@ import { join, resolve } from 'node:path';
 import type { Outcome, Report } from '@gateway-doctor/core/types.ts';
 import { runInSandbox, REPO_ROOT } from '../sandbox/index.ts';
 
+// Real processes in the pod sandbox: slower than tap's 30 s default on a shared machine.
+t.setTimeout(300_000);
+
 const WORLD = resolve(REPO_ROOT, 'test/worlds/c13-no-self-statement.yaml');
 const SOCKET = `gd-tui-${process.pid}`;
 const SESSION = 'gd';
