@@ -254,3 +254,237 @@ t.test('conflictingTagKeys and relevantCauses', async (t) => {
   t.same(relevantCauses('tag-session', all), ['TRUST_SELF_NO_TAG_SESSION', 'PERMISSION_TAG_SESSION_MISSING', 'PERMISSION_BOUNDARY_BLOCKS']);
   t.same(relevantCauses('eks-auth', all), ['TRUST_POD_IDENTITY_NO_TAG_SESSION']);
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// The probes' wiring, with a fake context: the agent call over loopback HTTP (never another address), and the
+// self-assume's join of STS's verdict with the policy analysis.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getOnce, run as runAgent } from '../src/probes/identity/agent.ts';
+import { run as runSelfAssume } from '../src/probes/identity/self-assume.ts';
+import { run as runTagSession } from '../src/probes/identity/tag-session.ts';
+import { run as runCaller } from '../src/probes/identity/caller.ts';
+import { AwsCallError } from '../src/aws/errors.ts';
+import { MASK, redact } from '../src/redact.ts';
+import type { AwsAccess, Config, Finding, Outcome, ProbeContext } from '../src/types.ts';
+
+const config: Config = {
+  region: 'us-east-1',
+  roleArn: ROLE,
+  platformAccountId: '999988887777',
+  organizationId: 'org-7f3a9c',
+  clusterName: 'prod',
+  namespace: 'xpander',
+  serviceAccount: 'ai-gateway',
+  secrets: [],
+  targets: [],
+  external: ['sts', 'secretsmanager'],
+  athenaWorkGroups: [],
+  sessionDurationSeconds: 3600,
+  sessionTags: { 'gateway-doctor': 'probe' },
+  options: { probeTimeoutMs: 5000, connectTimeoutMs: 3000, runTimeoutMs: 60000, concurrency: 16 },
+};
+
+function fakeCtx(over: { env?: Record<string, string>; aws?: Partial<AwsAccess>; outcomes?: Outcome[]; config?: Partial<Config> }): ProbeContext {
+  const outcomes = over.outcomes ?? [];
+  return {
+    config: { ...config, ...over.config },
+    where: 'pod',
+    env: over.env ?? {},
+    signal: new AbortController().signal,
+    results: {
+      get: (id) => outcomes.filter((o) => o.probe === id),
+      failureCodes: (ids) =>
+        outcomes.filter((o) => ids.includes(o.probe) && o.status !== 'pass').flatMap((o) => [o.code, ...(o.causes ?? [])]),
+    },
+    aws: {
+      call: async () => {
+        throw new Error('unexpected AWS call');
+      },
+      credentials: async () => ({ accessKeyId: 'ASIAFAKE', secretAccessKey: 'x'.repeat(40) }),
+      ...over.aws,
+    } as AwsAccess,
+    record: () => undefined,
+    log: () => undefined,
+  };
+}
+
+async function withServer(handler: http.RequestListener, fn: (url: string) => Promise<void>): Promise<void> {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/credentials`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+t.test('getOnce against loopback: status and body, hang, reset, refused', async (t) => {
+  await withServer(
+    (req, res) => {
+      if (req.headers.authorization === 'tok-hang') return; // accept, never answer
+      if (req.headers.authorization === 'tok-reset') return void req.socket.destroy();
+      res.writeHead(400).end('Service account token cannot be empty\n');
+    },
+    async (url) => {
+      const answered = await getOnce(new URL(url), 'tok', 1000, 2000);
+      t.same([answered.kind, answered.kind === 'response' && answered.status], ['response', 400]);
+      t.equal(classifyAgentExchange(answered).code, 'AGENT_TOKEN_REJECTED');
+      const hung = await getOnce(new URL(url), 'tok-hang', 1000, 300);
+      t.same(hung.kind === 'transport' && [hung.phase, hung.errorCode], ['response', 'RESPONSE_TIMEOUT']);
+      t.equal(classifyAgentExchange(hung).code, 'AGENT_ERROR', 'accepted then hung is undecided');
+      const reset = await getOnce(new URL(url), 'tok-reset', 1000, 2000);
+      t.equal(reset.kind === 'transport' && reset.phase, 'response');
+      t.equal(classifyAgentExchange(reset).code, 'AGENT_ERROR');
+    },
+  );
+  // A port that was just closed refuses.
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  const refused = await getOnce(new URL(`http://127.0.0.1:${port}/v1/credentials`), 'tok', 1000, 2000);
+  t.same(refused.kind === 'transport' && [refused.phase, refused.errorCode], ['connect', 'ECONNREFUSED']);
+  t.same(classifyAgentExchange(refused), { code: 'AGENT_UNREACHABLE', reason: 'refused' });
+});
+
+t.test('identity.agent: credentials are registered for redaction and never in the finding', async (t) => {
+  const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const token = `IQoJb3JpZ2luX2VjE${'A'.repeat(120)}`;
+  await withServer(
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ AccessKeyId: 'ASIAQXG5EXAMPLE00001', SecretAccessKey: secret, Token: token, AccountId: '111122223333', Expiration: '2026-12-03T12:00:00Z' }),
+      );
+    },
+    async (url) => {
+      const ctx = fakeCtx({
+        env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: url, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'service-account-token-value' },
+        aws: { call: async () => ({ Arn: 'arn:aws:sts::111122223333:assumed-role/ai-gateway/eks-prod-x' }) },
+      });
+      const finding = (await runAgent(ctx)) as Finding;
+      t.equal(finding.code, 'OK');
+      t.equal(finding.evidence?.role, 'ai-gateway');
+      t.equal(finding.evidence?.account, '111122223333');
+      const text = JSON.stringify(finding);
+      t.notOk(text.includes(secret) || text.includes(token) || text.includes('service-account-token-value'), 'no credential in the finding');
+      t.equal(redact(`key ${secret} token ${token}`), `key ${MASK} token ${MASK}`, 'both registered for redaction');
+    },
+  );
+  const na = (await runAgent(fakeCtx({ env: {} }))) as Finding;
+  t.equal(na.code, 'NOT_APPLICABLE', 'no Pod Identity variables');
+  const rejected = (await runAgent(fakeCtx({ env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://10.0.3.5:2703/creds' } }))) as Finding;
+  t.equal(rejected.code, 'NOT_APPLICABLE', 'a URI the SDK refuses is not called');
+});
+
+const trustOutcome = (code: string): Outcome => ({
+  probe: 'policy.trust',
+  status: 'fail',
+  code,
+  summary: `${code} found`,
+  evidence: {},
+  remedy: { text: `corrected statement for ${code}`, policy: { Sid: 'SelfAssume' } },
+  durationMs: 1,
+});
+const callerOutcome: Outcome = {
+  probe: 'identity.caller',
+  status: 'pass',
+  code: 'OK',
+  summary: 'ok',
+  evidence: { arn: 'arn:aws:sts::111122223333:assumed-role/ai-gateway/eks-prod-ai-gateway-6d9f7-abcde-1' },
+  durationMs: 1,
+};
+const stsDenied = (action: string) =>
+  new AwsCallError({
+    service: 'sts',
+    operation: 'AssumeRole',
+    kind: 'denied',
+    awsCode: 'AccessDenied',
+    httpStatus: 403,
+    requestId: 'req-1',
+    message: `User: arn:aws:sts::111122223333:assumed-role/ai-gateway/eks-prod-ai-gateway-6d9f7-abcde-1 is not authorized to perform: ${action} on resource: ${ROLE}`,
+  });
+
+t.test('identity.self-assume: STS quoted, causes and remedy from the policy analysis', async (t) => {
+  let input: Record<string, unknown> = {};
+  const ctx = fakeCtx({
+    outcomes: [callerOutcome, trustOutcome('TRUST_SELF_HAS_EXTERNAL_ID'), trustOutcome('TRUST_PLATFORM_NO_EXTERNAL_ID')],
+    aws: {
+      call: async (_s, _op, i) => {
+        input = i as Record<string, unknown>;
+        throw stsDenied('sts:AssumeRole');
+      },
+    },
+  });
+  const f = (await runSelfAssume(ctx)) as Finding;
+  t.equal(f.code, 'SELF_ASSUME_DENIED');
+  t.same(f.causes, ['TRUST_SELF_HAS_EXTERNAL_ID'], 'only the causes that explain this denial');
+  t.match(f.summary, /AccessDenied: User: arn:aws:sts::111122223333:assumed-role\/ai-gateway\/.* is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role\/ai-gateway/);
+  t.match(f.remedy?.text, /corrected statement for TRUST_SELF_HAS_EXTERNAL_ID/);
+  t.same(Object.keys(input).sort(), ['DurationSeconds', 'RoleArn', 'RoleSessionName'], 'no ExternalId, no Tags');
+  t.equal(input.DurationSeconds, 3600);
+
+  const noAnalysis = (await runSelfAssume(
+    fakeCtx({ outcomes: [callerOutcome], aws: { call: async () => { throw stsDenied('sts:TagSession'); } } }),
+  )) as Finding;
+  t.equal(noAnalysis.code, 'SELF_ASSUME_TAG_SESSION_DENIED');
+  t.notOk(noAnalysis.causes, 'no causes without the analysis');
+  t.same((noAnalysis.remedy?.policy as { Principal: unknown }).Principal, { AWS: ROLE }, 'the self statement with the real role ARN');
+});
+
+t.test('identity.tag-session: tags sent, conflicts caught before and from STS', async (t) => {
+  let input: Record<string, unknown> = {};
+  const ok = (await runTagSession(
+    fakeCtx({
+      aws: {
+        call: async (_s, _op, i) => {
+          input = i as Record<string, unknown>;
+          return { AssumedRoleUser: { Arn: 'arn:aws:sts::111122223333:assumed-role/ai-gateway/gateway-doctor-tag-session' }, Credentials: { SecretAccessKey: 'z'.repeat(40) } };
+        },
+      },
+    }),
+  )) as Finding;
+  t.equal(ok.code, 'OK');
+  t.same(input.Tags, [{ Key: 'gateway-doctor', Value: 'probe' }]);
+
+  const conflictFromSts = (await runTagSession(
+    fakeCtx({
+      config: { sessionTags: { 'kubernetes-namespace': 'xpander' } },
+      aws: {
+        call: async () => {
+          throw new AwsCallError({ service: 'sts', operation: 'AssumeRole', kind: 'client', awsCode: 'InvalidParameterValue', httpStatus: 400, message: "Session tags cannot override the calling session's transitive session tags: kubernetes-namespace" });
+        },
+      },
+    }),
+  )) as Finding;
+  t.equal(conflictFromSts.code, 'TAG_KEY_CONFLICT');
+
+  const both = (await runTagSession(
+    fakeCtx({ config: { sessionTags: { 'kubernetes-namespace': 'xpander' } }, aws: { call: async () => { throw stsDenied('sts:TagSession'); } } }),
+  )) as Finding[];
+  t.same(both.map((f) => f.code), ['TAG_SESSION_DENIED', 'TAG_KEY_CONFLICT'], 'a denial first, and the conflict established from the config');
+  const none = (await runTagSession(fakeCtx({ config: { sessionTags: {} } }))) as Finding;
+  t.equal(none.code, 'NOT_APPLICABLE');
+});
+
+t.test('identity.caller: configured role, wrong role, no credentials', async (t) => {
+  const as = (arn: string) => fakeCtx({ aws: { call: async () => ({ Arn: arn, Account: '111122223333' }) } });
+  t.equal(((await runCaller(as('arn:aws:sts::111122223333:assumed-role/ai-gateway/eks-prod-p'))) as Finding).code, 'OK');
+  const node = (await runCaller(as('arn:aws:sts::111122223333:assumed-role/eks-node/i-0abc1234def567890'))) as Finding;
+  t.equal(node.code, 'WRONG_ROLE');
+  t.match(node.remedy?.commands?.join('\n'), /modify-instance-metadata-options --instance-id i-0abc1234def567890/);
+  const unavailable = (await runCaller(
+    fakeCtx({
+      outcomes: [{ probe: 'identity.agent', status: 'fail', code: 'AGENT_UNREACHABLE', summary: 'refused', evidence: {}, durationMs: 1 }],
+      aws: {
+        credentials: async () => {
+          throw new AwsCallError({ service: 'sts', operation: 'credentials', kind: 'credentials', awsCode: 'CredentialsProviderError', message: '169.254.170.23 is not a valid container metadata service hostname' });
+        },
+      },
+    }),
+  )) as Finding;
+  t.equal(unavailable.code, 'CREDENTIALS_UNAVAILABLE');
+  t.same(unavailable.causes, ['AGENT_UNREACHABLE']);
+  t.match(unavailable.summary, /169\.254\.170\.23 is not a valid container metadata service hostname/, "the SDK's own words");
+});
