@@ -47,6 +47,8 @@ export interface AssumeInput {
   action?: string;
   /** the principal string the evaluator sees, when not caller.arn (web identity: the OIDC provider ARN) */
   evaluatedCaller?: Principal;
+  /** rewrite the trust policy before evaluation (web identity: provider-specific condition keys) */
+  rewriteTrust?: (trust: unknown) => unknown;
 }
 
 export interface AssumeResult {
@@ -129,7 +131,7 @@ export async function assumeRole(sc: StandinContext, input: AssumeInput): Promis
     const reason = `role ${input.roleArn} does not exist in the world`;
     sc.deny(caller, action, input.roleArn, { allowed: false, result: 'ImplicitlyDenied', reason, deniedBy: ['resource'] });
   }
-  const trust = role.AssumeRolePolicyDocument;
+  const trust = input.rewriteTrust ? input.rewriteTrust(role.AssumeRolePolicyDocument) : role.AssumeRolePolicyDocument;
   const base = { caller: evaluated, resource: role.Arn, resourcePolicy: trust, context };
   const assume = await sc.authorize({ ...base, action });
   if (!assume.allowed) sc.deny(caller, action, role.Arn, assume);

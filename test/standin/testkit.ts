@@ -13,7 +13,7 @@ export interface TestTls { ca: string; key: string; cert: string }
 
 let cachedTls: TestTls | undefined;
 
-export function makeTestTls(names: string[] = ['sts.us-east-1.amazonaws.com', 'sts.amazonaws.com', 'localhost']): TestTls {
+export function makeTestTls(names: string[] = ['*.us-east-1.amazonaws.com', 'sts.amazonaws.com', 'iam.amazonaws.com', 'localhost']): TestTls {
   if (cachedTls) return cachedTls;
   const dir = mkdtempSync(join(tmpdir(), 'standin-tls-'));
   try {
@@ -49,8 +49,20 @@ export async function startLoopbackStandin(world: WorldView, extraModules: Servi
   });
 }
 
+/** An agent that trusts the test CA and resolves every name to 127.0.0.1, so a client may use AWS's real
+ *  host names (https://sts.us-east-1.amazonaws.com:PORT) and still only ever reach loopback. */
 export function httpsAgentFor(tls: TestTls): HttpsAgent {
-  return new HttpsAgent({ ca: tls.ca, keepAlive: false });
+  const lookup = (_host: string, opts: any, cb: any) => {
+    const callback = typeof opts === 'function' ? opts : cb;
+    if (opts && typeof opts === 'object' && opts.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+    else callback(null, '127.0.0.1', 4);
+  };
+  return new HttpsAgent({ ca: tls.ca, keepAlive: false, lookup: lookup as any });
+}
+
+/** The endpoint URL for a service on the loopback stand-in, by its real host name. */
+export function endpointFor(s: { ports: { https: number } }, host: string): string {
+  return `https://${host}:${s.ports.https}`;
 }
 
 /** A JWT-shaped Pod Identity token (unsigned: the stand-in, like the agent, parses without verifying). */

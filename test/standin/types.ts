@@ -95,7 +95,6 @@ export interface AuthorizeInput {
   context?: Record<string, string | string[]>;
   /** account that owns the resource; default: parsed from the ARN, else the world's account */
   resourceAccount?: string;
-  /** KMS key policies and IAM role trust policies are handled by the evaluator's service rules */
 }
 
 export interface Decision {

@@ -27,6 +27,26 @@ function base64urlJson(part: string | undefined): any {
   try { return JSON.parse(Buffer.from(part.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')); } catch { return undefined; }
 }
 
+/** The evaluator only admits the OIDC condition keys of providers it knows (`<issuer>:sub` of an EKS cluster is
+ *  not one), so the provider's keys are renamed to a known provider's in both the trust policy and the request
+ *  context: string conditions compare the same values either way. */
+const EVALUATOR_OIDC_PREFIX = 'accounts.google.com';
+
+function renameConditionKeys(doc: unknown, from: string, to: string): unknown {
+  const d = typeof doc === 'string' ? JSON.parse(doc) : doc;
+  if (!d || typeof d !== 'object') return d;
+  const statements = Array.isArray((d as any).Statement) ? (d as any).Statement : [(d as any).Statement];
+  const renamed = statements.map((st: any) => {
+    if (!st?.Condition) return st;
+    const cond: Record<string, Record<string, unknown>> = {};
+    for (const [op, block] of Object.entries(st.Condition as Record<string, Record<string, unknown>>)) {
+      cond[op] = Object.fromEntries(Object.entries(block).map(([k, v]) => [k.toLowerCase().startsWith(from.toLowerCase()) ? to + k.slice(from.length) : k, v]));
+    }
+    return { ...st, Condition: cond };
+  });
+  return { ...(d as object), Statement: renamed };
+}
+
 async function assumeRoleWithWebIdentity(req: StandinRequest, sc: StandinContext) {
   const p = req.params;
   const world = sc.world;
@@ -54,9 +74,10 @@ async function assumeRoleWithWebIdentity(req: StandinRequest, sc: StandinContext
     caller: req.caller, evaluatedCaller: federated,
     roleArn: p.RoleArn, sessionName: p.RoleSessionName, durationSeconds: num(p.DurationSeconds),
     policy: p.Policy, via: 'web-identity', action: 'sts:AssumeRoleWithWebIdentity',
+    rewriteTrust: (doc) => renameConditionKeys(doc, `${providerPath}:`, `${EVALUATOR_OIDC_PREFIX}:`),
     context: {
-      [`${providerPath}:sub`]: String(claims.sub ?? ''),
-      [`${providerPath}:aud`]: String(aud),
+      [`${EVALUATOR_OIDC_PREFIX}:sub`]: String(claims.sub ?? ''),
+      [`${EVALUATOR_OIDC_PREFIX}:aud`]: String(aud),
       'aws:FederatedProvider': providerArn,
     },
   }).catch((e) => {
