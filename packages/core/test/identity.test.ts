@@ -285,7 +285,9 @@ const config: Config = {
   options: { probeTimeoutMs: 5000, connectTimeoutMs: 3000, runTimeoutMs: 60000, concurrency: 16 },
 };
 
-function fakeCtx(over: { env?: Record<string, string>; aws?: Partial<AwsAccess>; outcomes?: Outcome[]; config?: Partial<Config> }): ProbeContext {
+type FakeAws = { call?: (service: string, operation: string, input: object) => Promise<unknown>; credentials?: AwsAccess['credentials'] };
+
+function fakeCtx(over: { env?: Record<string, string>; aws?: FakeAws; outcomes?: Outcome[]; config?: Partial<Config> }): ProbeContext {
   const outcomes = over.outcomes ?? [];
   return {
     config: { ...config, ...over.config },
@@ -303,7 +305,7 @@ function fakeCtx(over: { env?: Record<string, string>; aws?: Partial<AwsAccess>;
       },
       credentials: async () => ({ accessKeyId: 'ASIAFAKE', secretAccessKey: 'x'.repeat(40) }),
       ...over.aws,
-    } as AwsAccess,
+    } as unknown as AwsAccess,
     record: () => undefined,
     log: () => undefined,
   };
