@@ -104,7 +104,7 @@ function parseText(file: string, text: string): Parsed {
   if (!looksJson) {
     if (!doc || doc.errors.length) {
       const err = doc?.errors[0];
-      const pos = err?.linePos?.[0];
+      const pos = err?.linePos?.[0] ?? (err?.pos ? lineCounter.linePos(err.pos[0]) : undefined);
       throw new LintInputError(file, `not valid YAML or JSON: ${err?.message.split('\n')[0] ?? 'unparseable'}`, pos?.line, pos?.col);
     }
     value = doc.toJS({ maxAliasCount: 100 });

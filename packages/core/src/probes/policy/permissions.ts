@@ -19,6 +19,7 @@ export const meta = {
 } satisfies ProbeMeta;
 
 export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
+  const started = Date.now();
   const docs = await readRoleDocuments(ctx);
   const denied: string[] = [];
   let firstError: unknown;
@@ -40,7 +41,18 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   for (const u of analysis.unreadable) {
     ctx.record({ [`unreadable:${u.policy.name}`]: u.message });
   }
-  const kmsNotes = await checkKms(ctx, identityPolicies, contract.roleId, findings);
+  // The KMS reads are a best-effort extra (secrets.read sees the live answer): bounded so they never cost the outcome.
+  const kmsFindings: PolicyFinding[] = [];
+  const budget = Math.min(2000, ctx.config.options.probeTimeoutMs - (Date.now() - started) - 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const kmsNotes = budget <= 0 || ctx.config.secrets.length === 0 ? { kms: 'not checked: no time left in the probe deadline' } : await Promise.race([
+    checkKms(ctx, identityPolicies, contract.roleId, kmsFindings),
+    new Promise<Record<string, string>>((resolve) => {
+      timer = setTimeout(() => resolve({ kms: `not checked: the key reads did not finish within ${budget} ms` }), budget);
+    }),
+  ]);
+  clearTimeout(timer);
+  findings.push(...kmsFindings);
   ctx.record({
     roleName: docs.roleName,
     selfAdmission,

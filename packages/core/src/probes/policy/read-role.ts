@@ -53,12 +53,31 @@ async function managedDocument(ctx: ProbeContext, arn: string): Promise<{ name: 
 async function fetchRoleDocuments(ctx: ProbeContext): Promise<RoleDocuments> {
   const roleName = roleNameOfArn(ctx.config.roleArn);
   const docs: RoleDocuments = { roleName };
+  // The three reads are independent: run them together (each keeps its own error).
+  await Promise.all([readRole(ctx, docs), readInline(ctx, docs), readAttached(ctx, docs)]);
+  if (docs.role?.boundaryArn) {
+    try {
+      const m = await managedDocument(ctx, docs.role.boundaryArn);
+      docs.boundary = { kind: 'boundary', name: m.name, arn: docs.role.boundaryArn, document: m.document };
+    } catch (error) {
+      docs.boundaryError = { error, permission: 'iam:GetPolicy, iam:GetPolicyVersion' };
+    }
+  }
+  return docs;
+}
+
+async function readRole(ctx: ProbeContext, docs: RoleDocuments): Promise<void> {
+  const roleName = docs.roleName;
   try {
     const { Role } = await ctx.aws.call('iam', 'GetRole', { RoleName: roleName });
     docs.role = { trustPolicy: decodeDocument(Role?.AssumeRolePolicyDocument), roleId: Role?.RoleId, boundaryArn: Role?.PermissionsBoundary?.PermissionsBoundaryArn };
   } catch (err) {
     docs.roleError = err;
   }
+}
+
+async function readInline(ctx: ProbeContext, docs: RoleDocuments): Promise<void> {
+  const roleName = docs.roleName;
   try {
     const names: string[] = [];
     let marker: string | undefined;
@@ -67,20 +86,23 @@ async function fetchRoleDocuments(ctx: ProbeContext): Promise<RoleDocuments> {
       names.push(...(page.PolicyNames ?? []));
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
-    docs.inline = [];
-    for (const name of names) {
-      try {
-        const out = await ctx.aws.call('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: name });
-        docs.inline.push({ kind: 'inline', name, document: decodeDocument(out.PolicyDocument) });
-      } catch (error) {
-        docs.inlineError = { error, permission: 'iam:GetRolePolicy' };
-        docs.inline = undefined;
-        break;
-      }
+    try {
+      docs.inline = await Promise.all(
+        names.map(async (name): Promise<NamedPolicy> => {
+          const out = await ctx.aws.call('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: name });
+          return { kind: 'inline', name, document: decodeDocument(out.PolicyDocument) };
+        }),
+      );
+    } catch (error) {
+      docs.inlineError = { error, permission: 'iam:GetRolePolicy' };
     }
   } catch (error) {
     docs.inlineError = { error, permission: 'iam:ListRolePolicies' };
   }
+}
+
+async function readAttached(ctx: ProbeContext, docs: RoleDocuments): Promise<void> {
+  const roleName = docs.roleName;
   let step = 'iam:ListAttachedRolePolicies';
   try {
     const arns: { PolicyArn?: string; PolicyName?: string }[] = [];
@@ -91,25 +113,18 @@ async function fetchRoleDocuments(ctx: ProbeContext): Promise<RoleDocuments> {
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
     step = 'iam:GetPolicy, iam:GetPolicyVersion';
-    docs.attached = [];
-    for (const a of arns) {
-      if (!a.PolicyArn) continue;
-      const m = await managedDocument(ctx, a.PolicyArn);
-      docs.attached.push({ kind: 'managed', name: a.PolicyName ?? m.name, arn: a.PolicyArn, document: m.document });
-    }
+    docs.attached = await Promise.all(
+      arns
+        .filter((a) => a.PolicyArn)
+        .map(async (a): Promise<NamedPolicy> => {
+          const m = await managedDocument(ctx, a.PolicyArn!);
+          return { kind: 'managed', name: a.PolicyName ?? m.name, arn: a.PolicyArn, document: m.document };
+        }),
+    );
   } catch (error) {
     docs.attached = undefined;
     docs.attachedError = { error, permission: step };
   }
-  if (docs.role?.boundaryArn) {
-    try {
-      const m = await managedDocument(ctx, docs.role.boundaryArn);
-      docs.boundary = { kind: 'boundary', name: m.name, arn: docs.role.boundaryArn, document: m.document };
-    } catch (error) {
-      docs.boundaryError = { error, permission: 'iam:GetPolicy, iam:GetPolicyVersion' };
-    }
-  }
-  return docs;
 }
 
 /** The contract's values from the config and, in a pod, the pod's own environment. */

@@ -1,0 +1,122 @@
+// `gateway-doctor lint` on every input kind: the C14 mistake (self principal merged into the platform statement
+// with its ExternalId) must come out as TRUST_SELF_HAS_EXTERNAL_ID at the right file, line and statement, in text,
+// JSON and SARIF; bad input exits 2 naming the position; clean input exits 0. lint makes no network calls.
+import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readLintInput, lintInputs, lintSarif } from '../../packages/core/src/lint/index.ts';
+import { trustPolicy, permissionPolicy } from '../../packages/core/src/templates/policies.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const FIX = join(ROOT, 'test/policy/fixtures');
+const ROLE = 'arn:aws:iam::111122223333:role/ai-gateway';
+const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:gw/prod/snowflake-AbCdEf';
+const FLAGS = ['--role-arn', ROLE, '--platform-account-id', '999988887777', '--organization-id', 'org-7f3a9c', '--region', 'us-east-1', '--secrets', SECRET];
+const contract = { roleArn: ROLE, platformAccountId: '999988887777', organizationId: 'org-7f3a9c', region: 'us-east-1', secrets: [SECRET] };
+
+function lintCli(args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), 'lint', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The line holding `needle` (its first occurrence after the line holding `after`). */
+function lineOf(file: string, needle: string, after?: string): number {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const start = after ? lines.findIndex((l) => l.includes(after)) : 0;
+  return lines.findIndex((l, i) => i >= start && l.includes(needle)) + 1;
+}
+
+const c14Cases: { file: string; kind: string; line: () => number }[] = [
+  { file: 'c14-plan.json', kind: 'terraform-plan', line: () => lineOf(join(FIX, 'c14-plan.json'), '"assume_role_policy"') },
+  { file: 'c14-template.yaml', kind: 'cloudformation', line: () => lineOf(join(FIX, 'c14-template.yaml'), 'sts:ExternalId', 'PlatformAndSelf') },
+  { file: 'c14-get-role.json', kind: 'get-role', line: () => lineOf(join(FIX, 'c14-get-role.json'), '"sts:ExternalId"') },
+  { file: 'c14-trust.json', kind: 'policy', line: () => lineOf(join(FIX, 'c14-trust.json'), '"sts:ExternalId"') },
+];
+
+t.test('C14 in every input kind: TRUST_SELF_HAS_EXTERNAL_ID at the statement', async (t) => {
+  for (const c of c14Cases) {
+    const path = join(FIX, c.file);
+    const input = readLintInput(path, readFileSync(path, 'utf8'), { roleArn: ROLE, region: 'us-east-1' });
+    t.equal(input.kind, c.kind, `${c.file}: detected as ${c.kind}`);
+    const result = lintInputs([input], contract);
+    const f = result.findings.find((x) => x.code === 'TRUST_SELF_HAS_EXTERNAL_ID');
+    t.ok(f, `${c.file}: finding`);
+    t.equal(f?.pointer, '/Statement/1/Condition/StringEquals/sts:ExternalId', `${c.file}: pointer`);
+    t.equal(f?.location?.sid, 'PlatformAndSelf', `${c.file}: Sid`);
+    t.equal(f?.line, c.line(), `${c.file}: line`);
+    t.same(result.findings.map((x) => x.code), ['TRUST_SELF_HAS_EXTERNAL_ID'], `${c.file}: nothing else`);
+  }
+});
+
+t.test('SARIF 2.1.0: stable ruleId and a location per finding', async (t) => {
+  const path = join(FIX, 'c14-template.yaml');
+  const result = lintInputs([readLintInput(path, readFileSync(path, 'utf8'), { roleArn: ROLE, region: 'us-east-1' })], contract);
+  const sarif = JSON.parse(lintSarif(result));
+  t.equal(sarif.version, '2.1.0');
+  const r = sarif.runs[0].results[0];
+  t.equal(r.ruleId, 'TRUST_SELF_HAS_EXTERNAL_ID');
+  t.equal(sarif.runs[0].tool.driver.rules[r.ruleIndex].id, 'TRUST_SELF_HAS_EXTERNAL_ID');
+  t.equal(r.level, 'error');
+  t.equal(r.locations[0].physicalLocation.artifactLocation.uri, path);
+  t.equal(r.locations[0].physicalLocation.region.startLine, lineOf(path, 'sts:ExternalId', 'PlatformAndSelf'));
+  t.match(r.locations[0].logicalLocations[0].fullyQualifiedName, 'Resources.GatewayRole/Statement/1');
+});
+
+t.test('the CLI: exit codes and formats', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gd-lint-'));
+  const c14 = lintCli([join(FIX, 'c14-plan.json'), ...FLAGS, '--format', 'json']);
+  t.equal(c14.code, 3, 'a failing finding exits 3');
+  t.same(JSON.parse(c14.stdout).findings.map((f: { code: string }) => f.code), ['TRUST_SELF_HAS_EXTERNAL_ID']);
+  const sarif = lintCli([join(FIX, 'c14-template.yaml'), ...FLAGS, '--format', 'sarif']);
+  t.equal(sarif.code, 3);
+  t.equal(JSON.parse(sarif.stdout).runs[0].results[0].ruleId, 'TRUST_SELF_HAS_EXTERNAL_ID');
+  // clean: the documents `gateway-doctor policy` prints
+  const authz = {
+    RoleDetailList: [{ RoleName: 'ai-gateway', Arn: ROLE, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trustPolicy(contract))), RolePolicyList: [{ PolicyName: 'gateway', PolicyDocument: permissionPolicy({ roleArn: ROLE, secrets: [SECRET] }) }], AttachedManagedPolicies: [] }],
+    Policies: [],
+  };
+  writeFileSync(join(dir, 'authz.json'), JSON.stringify(authz, null, 2));
+  const clean = lintCli([join(dir, 'authz.json'), ...FLAGS]);
+  t.equal(clean.code, 0, `clean exits 0: ${clean.stdout}${clean.stderr}`);
+  // warnings only: GetSecretValue on * (C24)
+  const wide = structuredClone(authz);
+  (wide.RoleDetailList[0].RolePolicyList[0].PolicyDocument.Statement[1] as Record<string, unknown>).Resource = '*';
+  writeFileSync(join(dir, 'wide.json'), JSON.stringify(wide));
+  const w = lintCli([join(dir, 'wide.json'), ...FLAGS]);
+  t.equal(w.code, 4, 'only warnings exit 4');
+  t.match(w.stdout, /PERMISSION_SECRETS_WILDCARD/);
+  t.equal(lintCli([join(dir, 'wide.json'), ...FLAGS, '--warn-ok']).code, 0, '--warn-ok');
+  // bad input names the position
+  writeFileSync(join(dir, 'broken.json'), '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow",,}\n  ]\n}\n');
+  const bad = lintCli([join(dir, 'broken.json'), ...FLAGS]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /broken\.json:4:\d+: not valid JSON/);
+  writeFileSync(join(dir, 'broken.yaml'), 'Resources:\n  R:\n    Type: [unclosed\n');
+  const badYaml = lintCli([join(dir, 'broken.yaml'), ...FLAGS]);
+  t.equal(badYaml.code, 2);
+  t.match(badYaml.stderr, /broken\.yaml:\d+:\d+: not valid YAML/);
+  const usage = lintCli([join(FIX, 'c14-trust.json')]);
+  t.equal(usage.code, 2, 'missing contract values');
+  t.match(usage.stderr, /--platform-account-id/);
+  // --config takes a world or the product config
+  const cfg = lintCli([join(FIX, 'c14-trust.json'), '--config', join(ROOT, 'test/worlds/healthy-basic.yaml')]);
+  t.equal(cfg.code, 3);
+  t.match(cfg.stdout, /TRUST_SELF_HAS_EXTERNAL_ID/);
+});
+
+t.test('gateway-doctor policy prints documents lint accepts', async (t) => {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), 'policy', '--role-arn', ROLE, '--platform-account-id', '999988887777', '--organization-id', 'org-7f3a9c', '--secret', SECRET], { cwd: ROOT, encoding: 'utf8' });
+  const printed = JSON.parse(out);
+  const dir = mkdtempSync(join(tmpdir(), 'gd-policy-'));
+  writeFileSync(join(dir, 'trust.json'), JSON.stringify(printed.trustPolicy));
+  writeFileSync(join(dir, 'permissions.json'), JSON.stringify(printed.permissionPolicy));
+  const r = lintCli([join(dir, 'trust.json'), join(dir, 'permissions.json'), ...FLAGS]);
+  t.equal(r.code, 0, r.stdout);
+  t.equal(printed.trustPolicyBootstrap.Statement.length, 2, 'the bootstrap trust omits the self statement');
+  t.match(printed.apply[0], /create-role --role-name ai-gateway/);
+  const tf = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), 'policy', '--role-arn', ROLE, '--platform-account-id', '999988887777', '--organization-id', 'org-7f3a9c', '--format', 'terraform'], { cwd: ROOT, encoding: 'utf8' });
+  t.match(tf, /data "aws_iam_policy_document" "gateway_trust" \{/);
+  t.match(tf, /variable = "sts:ExternalId"/);
+});
