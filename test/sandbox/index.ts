@@ -61,6 +61,8 @@ export interface SandboxResult {
   steps: StepResult[];
   /** names the sandbox's DNS server was asked, in order */
   dnsQueries: string[];
+  /** what the steps wrote to /dev/termination-log (a per-run file inside the sandbox) */
+  terminationLog: string;
   /** the env the product was started with (before per-step additions) */
   productEnv: Record<string, string>;
   /** the sandbox's own log (set-up, steps), for debugging */
@@ -161,6 +163,7 @@ export async function runInSandbox(opts: SandboxOptions): Promise<SandboxResult>
       durationMs: Date.now() - started,
       steps: result.steps,
       dnsQueries: result.dnsQueries,
+      terminationLog: result.terminationLog ?? '',
       productEnv: result.productEnv,
       sandboxLog,
       world,

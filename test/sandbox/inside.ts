@@ -3,7 +3,7 @@
 // `network.reach`), its files (resolv.conf, hosts, tokens, the config), DNS, target listeners and the
 // stand-in, then runs the product's steps with a clean env and writes the result file. Never used outside.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +27,7 @@ function sh(cmd: string, args: string[], input?: string): void {
 
 const CONFIG_DIR = '/etc/gateway-doctor';
 const SECRETS_DIR = '/var/run/secrets';
+const TERMINATION_LOG = '/dev/termination-log';
 
 function setUpNetwork(addresses: string[], podIp: string, ruleset: string): void {
   const batch = ['link set lo up', ...addresses.map((a) => `addr add ${a}/32 dev lo`)];
@@ -49,6 +50,12 @@ function setUpFiles(world: SandboxSpec['world'], home: string): void {
   writeFileSync(join(etc, 'hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
   sh('mount', ['--bind', join(etc, 'resolv.conf'), '/etc/resolv.conf']);
   sh('mount', ['--bind', join(etc, 'hosts'), '/etc/hosts']);
+
+  // the Job's termination message: a per-run file over /dev/termination-log (the mount point is an empty
+  // file on the host's /dev, created once), read back into the result
+  if (!existsSync(TERMINATION_LOG)) writeFileSync(TERMINATION_LOG, '');
+  writeFileSync(join(spec.runDir, 'termination-log'), '');
+  sh('mount', ['--bind', join(spec.runDir, 'termination-log'), TERMINATION_LOG]);
 
   const write = (path: string, content: string, mode = 0o644) => {
     mkdirSync(dirname(path), { recursive: true });
@@ -217,6 +224,7 @@ async function main(): Promise<void> {
       log(`step ${i}: ${step.cmd.join(' ')} → ${r.exitCode}${r.timedOut ? ' (timed out)' : ''} in ${r.durationMs} ms`);
     }
     result.dnsQueries = dns.queries;
+    result.terminationLog = readFileSync(TERMINATION_LOG, 'utf8');
     if (standin) {
       result.requests = standin.requests;
       result.issued = standin.issued;

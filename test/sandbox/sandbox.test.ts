@@ -241,12 +241,13 @@ t.test('a command that hangs is killed at the deadline; steps run in order in on
   const steps = await runInSandbox({
     world: w,
     standin: false,
-    steps: [['sh', '-c', 'echo first > "$HOME/mark"'], ['sh', '-c', 'cat "$HOME/mark"; cat "$HOME/given.txt"; exit 7']],
+    steps: [['sh', '-c', 'echo first > "$HOME/mark"; echo done > /dev/termination-log'], ['sh', '-c', 'cat "$HOME/mark"; cat "$HOME/given.txt"; exit 7']],
     files: { 'given.txt': 'from opts.files\n' },
   });
   t.equal(steps.steps.length, 2);
   t.equal(steps.steps[0].exitCode, 0);
   t.equal(steps.exitCode, 7, 'the last step decides exitCode');
   t.equal(steps.stdout, 'first\nfrom opts.files\n');
+  t.equal(steps.terminationLog, 'done\n', '/dev/termination-log is a per-run file');
   await t.rejects(runInSandbox({ world: w, standin: false, cmd: ['true'], files: { '/etc/passwd': 'x' } }), /only paths relative to HOME/);
 });

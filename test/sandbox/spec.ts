@@ -39,6 +39,8 @@ export interface SandboxResultFile {
   issued: Array<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; arn: string; via: string }>;
   harnessCredentials?: { accessKeyId: string; secretAccessKey: string };
   dnsQueries: string[];
+  /** what was written to /dev/termination-log (a per-run file inside the sandbox) */
+  terminationLog?: string;
   /** the env the product's steps got (before per-step additions), for tests */
   productEnv: Record<string, string>;
   error?: string;
