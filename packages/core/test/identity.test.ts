@@ -182,6 +182,7 @@ t.test('classifyAgentExchange: the agent raw status and body', async (t) => {
   t.equal(ok.accountId, '111122223333');
   t.notMatch(JSON.stringify(ok), /ASIAEXAMPLE|sssss|ttttt/, 'the verdict never carries credentials');
   t.equal(classifyAgentExchange(response(400, denied400)).requestId, 'a1b2c3d4-0000-4000-8000-000000000001');
+  t.equal(classifyAgentExchange(response(500, denied500)).requestId, 'a1b2', 'request id inside the pre-2024 message');
   t.equal(classifyAgentExchange(response(400, 'Service account token cannot be empty\n')).agentMessage, 'Service account token cannot be empty');
 });
 

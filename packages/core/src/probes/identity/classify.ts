@@ -221,6 +221,7 @@ const EKS_AUTH_NOT_FOUND = /ResourceNotFoundException|could not be found|associa
 // validations: ... token is expired") and EKS Auth's token errors passed through.
 const TOKEN_WORDS = /service account token|InvalidTokenException|ExpiredTokenException|token is expired|token is malformed/i;
 const REQUEST_ID = /^\s*\[([^\]]+)\]/;
+const REQUEST_ID_INSIDE = /RequestID:\s*([\w-]+)/;
 
 function firstLine(body: string): string {
   const line = body.trim().split(/\r?\n/)[0] ?? '';
@@ -241,7 +242,7 @@ export function classifyAgentExchange(x: AgentExchange): AgentVerdict {
     return { code: 'AGENT_ERROR', agentMessage: `${x.errorCode}: ${x.message}` };
   }
   const agentMessage = firstLine(x.body);
-  const requestId = REQUEST_ID.exec(x.body)?.[1];
+  const requestId = REQUEST_ID.exec(x.body)?.[1] ?? REQUEST_ID_INSIDE.exec(x.body)?.[1];
   const base = { agentMessage, ...(requestId ? { requestId } : {}) };
   if (x.status === 200) {
     try {
