@@ -7,7 +7,7 @@ import { externalEndpoint } from '../../net/endpoints.ts';
 import { findTarget, targetFacts } from '../../net/targets.ts';
 import { isIpv4 } from '../../analyze/cidr.ts';
 import { isAwsCallError } from '../../aws/errors.ts';
-import { externalSubjects, isPublic, loadCluster, targetSubjects } from './common.ts';
+import { externalSubjects, isPublic, loadNetworkDocs, podAddress, targetSubjects } from './common.ts';
 
 export const meta = {
   id: 'network.dns',
@@ -15,7 +15,11 @@ export const meta = {
   area: 'network',
   podOnly: true,
   docs: 'docs/probes/network.dns.md',
-  subjects: (config) => [...targetSubjects(config, { clusterNeeds: ['services.redshift'], rdsAfter: ['services.rds'] }), ...externalSubjects(config)],
+  // External endpoints wait for the static probes: they read the VPC's interface endpoints, already loaded there.
+  subjects: (config) => [
+    ...targetSubjects(config, { clusterNeeds: ['services.redshift'], rdsAfter: ['services.rds'] }),
+    ...externalSubjects(config).map((s) => ({ ...s, after: ['network.security-groups', 'network.path'] })),
+  ],
 } satisfies ProbeMeta;
 
 function evidenceOf(r: DnsResult): Evidence {
@@ -128,17 +132,16 @@ interface Vpce {
 
 async function interfaceEndpoint(ctx: ProbeContext, service: string): Promise<Vpce | undefined> {
   try {
-    const { cluster } = await loadCluster(ctx);
+    const loaded = await loadNetworkDocs(ctx, podAddress(ctx));
+    const vpcId = loaded.cluster?.vpcId ?? loaded.docs.networkInterfaces?.[0]?.VpcId;
     const serviceName = `com.amazonaws.${ctx.config.region}.${service}`;
-    const filters = [{ Name: 'service-name', Values: [serviceName] }, ...(cluster?.vpcId ? [{ Name: 'vpc-id', Values: [cluster.vpcId] }] : [])];
-    const out = await ctx.aws.call('ec2', 'DescribeVpcEndpoints', { Filters: filters });
-    const list = (out?.VpcEndpoints ?? []) as Vpce[];
-    return list.find(
-      (e) => e.ServiceName === serviceName && (e.VpcEndpointType ?? 'Interface') === 'Interface' && (!cluster?.vpcId || e.VpcId === cluster.vpcId) && (e.State ?? 'available').toLowerCase() === 'available',
+    if (!loaded.docs.vpcEndpoints) ctx.record({ vpcEndpointsChecked: false });
+    return (loaded.docs.vpcEndpoints ?? []).find(
+      (e) => e.ServiceName === serviceName && (e.VpcEndpointType ?? 'Interface') === 'Interface' && (!vpcId || e.VpcId === vpcId) && (e.State ?? 'available').toLowerCase() === 'available',
     );
   } catch (e) {
-    // Not being allowed to read endpoints only means this check cannot be made; the resolution itself stands.
-    ctx.log('network.dns: DescribeVpcEndpoints failed', { error: isAwsCallError(e) ? e.info.kind : String(e) });
+    // Not being able to read endpoints only means this check cannot be made; the resolution itself stands.
+    ctx.log('network.dns: reading VPC endpoints failed', { error: isAwsCallError(e) ? e.info.kind : String(e) });
     ctx.record({ vpcEndpointsChecked: false });
     return undefined;
   }

@@ -12,7 +12,6 @@ export const meta = {
   id: 'network.security-groups',
   title: "The target's security groups admit this pod",
   area: 'network',
-  after: ['network.dns'],
   docs: 'docs/probes/network.security-groups.md',
   subjects: (config) => targetSubjects(config, { clusterNeeds: ['services.redshift'], rdsAfter: ['services.rds'] }),
 } satisfies ProbeMeta;
