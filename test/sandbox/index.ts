@@ -123,7 +123,8 @@ export async function runInSandbox(opts: SandboxOptions): Promise<SandboxResult>
   const child = spawn('unshare', [...unshareArgs, 'env', '-i', ...harnessEnv, process.execPath, '--import', 'tsx', inside, specPath], {
     cwd: REPO_ROOT,
     env: { PATH: spec.path },
-    stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    // fd 3: the lifeline pipe (inside.ts exits when it closes)
+    stdio: inherit ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   let harnessOutput = '';
   child.stdout?.on('data', (d) => (harnessOutput += d));
@@ -139,6 +140,7 @@ export async function runInSandbox(opts: SandboxOptions): Promise<SandboxResult>
     child.on('error', () => res(null));
   });
   clearTimeout(timer);
+  (child.stdio[3] as import('node:stream').Duplex | null)?.destroy();
 
   const readOr = (p: string, d: string) => (existsSync(p) ? readFileSync(p, 'utf8') : d);
   const sandboxLog = readOr(join(runDir, 'sandbox.log'), '') + harnessOutput;

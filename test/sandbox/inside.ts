@@ -146,7 +146,9 @@ async function runStep(index: number, cmd: string[], env: Record<string, string>
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, spec.stepTimeoutMs);
+    }, Math.max(1, deadline - Date.now()));
+    running.add(child);
+    child.on('exit', () => running.delete(child));
     const finish = (exitCode: number, signal?: string, spawnError?: string) => {
       clearTimeout(timer);
       const read = (p: string) => {
@@ -169,6 +171,24 @@ async function runStep(index: number, cmd: string[], env: Record<string, string>
     child.on('error', (e) => finish(127, undefined, e.message));
     child.on('exit', (code, signal) => finish(code ?? 128 + (signal ? 9 : 0), signal ?? undefined));
   });
+}
+
+// every step shares the run's deadline
+const deadline = Date.now() + spec.stepTimeoutMs;
+const running = new Set<ReturnType<typeof spawn>>();
+
+// fd 3 is a pipe from runInSandbox: when the caller goes away (killed, crashed), it closes and the sandbox ends
+// with it, instead of running on as an orphan
+try {
+  const lifeline = new net.Socket({ fd: 3, readable: true, writable: false });
+  lifeline.on('error', () => {});
+  lifeline.on('close', () => {
+    for (const c of running) c.kill('SIGKILL');
+    process.exit(1);
+  });
+  lifeline.resume();
+} catch {
+  // started by hand without the pipe: no lifeline
 }
 
 async function main(): Promise<void> {

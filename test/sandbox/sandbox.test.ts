@@ -251,3 +251,37 @@ t.test('a command that hangs is killed at the deadline; steps run in order in on
   t.equal(steps.terminationLog, 'done\n', '/dev/termination-log is a per-run file');
   await t.rejects(runInSandbox({ world: w, standin: false, cmd: ['true'], files: { '/etc/passwd': 'x' } }), /only paths relative to HOME/);
 });
+
+t.test('when the caller dies, the sandbox and everything in it die too (no orphans)', async (t) => {
+  const { spawn, execFileSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const marker = String(4000 + Math.floor(Math.random() * 50000));
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-orphan-'));
+  const script = join(dir, 'caller.mts');
+  writeFileSync(
+    script,
+    `import { runInSandbox } from ${JSON.stringify(join(import.meta.dirname, 'index.ts'))};\n` +
+      `const world = JSON.parse(process.argv[2]);\n` +
+      `await runInSandbox({ world, standin: false, cmd: ['sleep', '${marker}.5'] });\n`,
+  );
+  const caller = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(world())], { stdio: 'ignore' });
+  const sleeping = () => {
+    try {
+      return execFileSync('pgrep', ['-f', `sleep ${marker}.5`], { encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const waitFor = async (cond: () => boolean, limitMs: number) => {
+    for (const end = Date.now() + limitMs; Date.now() < end; ) {
+      if (cond()) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return cond();
+  };
+  t.ok(await waitFor(() => sleeping() !== '', 30_000), 'the command runs inside the sandbox');
+  caller.kill('SIGKILL');
+  t.ok(await waitFor(() => sleeping() === '', 15_000), 'gone once the caller is killed');
+});
