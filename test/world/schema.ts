@@ -168,6 +168,8 @@ export const iamSchema = aws({
 
 // ---------------------------------------------------------------- organizations (ours)
 export const organizationsSchema = z.strictObject({
+  /** the AWS Organizations id (aws:PrincipalOrgID / aws:ResourceOrgID), e.g. o-a1b2c3d4e5 */
+  organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as o-a1b2c3d4e5').optional(),
   scps: z.array(policyDocument).optional(),
   rcps: z.array(policyDocument).optional(),
 });
@@ -590,6 +592,21 @@ const eventSelector = aws({
   IncludeManagementEvents: optBool,
   DataResources: z.array(aws({ Type: optStr, Values: z.array(str).optional() })).optional(),
   ExcludeManagementEventSources: z.array(str).optional(),
+  // advanced event selectors (a trail has one kind or the other)
+  Name: optStr,
+  FieldSelectors: z
+    .array(
+      aws({
+        Field: str,
+        Equals: z.array(str).optional(),
+        NotEquals: z.array(str).optional(),
+        StartsWith: z.array(str).optional(),
+        NotStartsWith: z.array(str).optional(),
+        EndsWith: z.array(str).optional(),
+        NotEndsWith: z.array(str).optional(),
+      }),
+    )
+    .optional(),
 });
 export const cloudTrailSchema = aws({
   trailList: z
