@@ -285,3 +285,13 @@ t.test('when the caller dies, the sandbox and everything in it die too (no orpha
   caller.kill('SIGKILL');
   t.ok(await waitFor(() => sleeping() === '', 15_000), 'gone once the caller is killed');
 });
+
+t.test('static-keys: the env carries long-term keys the stand-in issued', async (t) => {
+  const w = world({ injected: 'static-keys' });
+  const r = await runInSandbox({ world: w, cmd: ['sh', '-c', 'echo "$AWS_ACCESS_KEY_ID"; [ -n "$AWS_SECRET_ACCESS_KEY" ] && echo secret-set; echo "${AWS_CONTAINER_CREDENTIALS_FULL_URI:-no-pod-identity}"'] });
+  const [keyId, secretSet, fullUri] = r.stdout.trim().split('\n');
+  t.match(keyId, /^AKIA[A-Z0-9]{16}$/);
+  t.equal(secretSet, 'secret-set');
+  t.equal(fullUri, 'no-pod-identity');
+  t.match(r.issued.find((c) => c.accessKeyId === keyId), { via: 'static' }, 'issued by the stand-in, for the node role by default');
+});
