@@ -113,6 +113,9 @@ t.test('analyzeEnv: what the webhook injected', async (t) => {
     },
   ];
   for (const row of rows) t.same(analyzeEnv(row.env, row.token).map((f) => f.code), row.codes, row.name);
+  const irsaOnly = analyzeEnv({ AWS_ROLE_ARN: ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: '/t' });
+  t.equal(irsaOnly[0]?.status, 'warn', 'IRSA alone is a working source: warn, not fail');
+  t.equal(analyzeEnv({})[0]?.status, undefined, 'nothing at all: the catalog status (fail)');
 });
 
 t.test('decodeTokenClaims and the service account subject', async (t) => {

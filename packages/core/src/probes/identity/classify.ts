@@ -89,6 +89,8 @@ export interface EnvFinding {
     | 'FULL_URI_UNEXPECTED';
   /** Short facts that say why; the probe turns them into summary, evidence and remedy. */
   detail: string;
+  /** Set when the finding is milder than the code's catalog status. */
+  status?: 'warn';
 }
 
 /** The variables the webhook (or someone) put in the pod, and what the SDK's chain will do with them. */
@@ -112,7 +114,10 @@ export function analyzeEnv(env: Readonly<Record<string, string | undefined>>, to
       : irsa
         ? 'the pod carries IRSA variables instead'
         : 'no Pod Identity variable is set';
-    findings.push({ code: 'POD_IDENTITY_ENV_MISSING', detail: other });
+    // A pod on IRSA alone has a working credential source (identity.caller says whether it is the right role);
+    // it is not what this setup expects, but not a broken chain either.
+    const irsaOnly = irsa && has('AWS_WEB_IDENTITY_TOKEN_FILE') && has('AWS_ROLE_ARN') && !findings.length;
+    findings.push({ code: 'POD_IDENTITY_ENV_MISSING', detail: other, ...(irsaOnly ? { status: 'warn' as const } : {}) });
     return findings;
   }
   if (irsa) {

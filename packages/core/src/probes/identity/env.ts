@@ -53,7 +53,10 @@ function toFinding(f: EnvFinding, ctx: ProbeContext, evidence: Evidence): Findin
     case 'POD_IDENTITY_ENV_MISSING':
       return {
         code: f.code,
-        summary: `No AWS_CONTAINER_CREDENTIALS_FULL_URI in this pod (${f.detail}): the Pod Identity webhook did not inject it when the pod was admitted`,
+        ...(f.status ? { status: f.status } : {}),
+        summary: `No AWS_CONTAINER_CREDENTIALS_FULL_URI in this pod (${f.detail}): the Pod Identity webhook did not inject it when the pod was admitted${
+          f.status === 'warn' ? '; the pod runs on IRSA instead (identity.caller says whether that yields the configured role)' : ''
+        }`,
         evidence,
         remedy: {
           text:
