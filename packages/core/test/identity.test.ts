@@ -493,4 +493,8 @@ t.test('identity.caller: configured role, wrong role, no credentials', async (t)
   t.equal(unavailable.code, 'CREDENTIALS_UNAVAILABLE');
   t.same(unavailable.causes, ['AGENT_UNREACHABLE']);
   t.match(unavailable.summary, /169\.254\.170\.23 is not a valid container metadata service hostname/, "the SDK's own words");
+  const laptop = { ...as('arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com'), where: 'laptop' as const };
+  const engineer = (await runCaller(laptop)) as Finding;
+  t.equal(engineer.code, 'OK', 'on a laptop any identity passes');
+  t.match(engineer.summary, /alice@example\.com/, 'and shows who the engineer is');
 });
