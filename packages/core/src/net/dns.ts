@@ -41,7 +41,15 @@ export function classifyResolverError(code: string | undefined): DnsKind {
   return 'servfail'; // ESERVFAIL, EREFUSED, EBADRESP, EFORMERR, ...
 }
 
+// getaddrinfo blocks one of libuv's 4 threads until it answers (for a silent resolver: timeout × attempts × search
+// domains). Never let second opinions hold more than two of them: the SDK's own connections need the pool too.
+const MAX_INFLIGHT_LOOKUPS = 2;
+let inflightLookups = 0;
+
 async function lookupBounded(name: string, boundMs: number): Promise<{ addresses?: string[]; error?: string }> {
+  if (boundMs <= 0) return { error: 'SKIPPED' };
+  if (inflightLookups >= MAX_INFLIGHT_LOOKUPS) return { error: 'SKIPPED_POOL_BUSY' };
+  inflightLookups++;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ error: string }>((resolve) => {
     timer = setTimeout(() => resolve({ error: 'BOUND_EXCEEDED' }), boundMs);
@@ -50,7 +58,8 @@ async function lookupBounded(name: string, boundMs: number): Promise<{ addresses
   const lookup = dns.promises
     .lookup(name, { all: true, family: 4 })
     .then((list) => ({ addresses: list.map((a) => a.address) }))
-    .catch((e: NodeJS.ErrnoException) => ({ error: String(e.code ?? e.message) }));
+    .catch((e: NodeJS.ErrnoException) => ({ error: String(e.code ?? e.message) }))
+    .finally(() => inflightLookups--);
   try {
     return await Promise.race([lookup, timeout]);
   } finally {
@@ -73,8 +82,9 @@ export async function resolveName(name: string, opts: ResolveOptions = {}): Prom
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  // The second opinion: bounded, and shorter when the resolver already gave a definite answer.
-  const bound = opts.lookupBoundMs ?? (resolverError && classifyResolverError(resolverError) === 'timeout' ? 500 : 1000);
+  // The second opinion: bounded; skipped when the resolver timed out (getaddrinfo would sit on a pool thread for
+  // as long, answering nothing new). It catches what c-ares does not read: /etc/hosts, search domains.
+  const bound = resolverError && classifyResolverError(resolverError) === 'timeout' ? 0 : opts.lookupBoundMs ?? 1000;
   const second = opts.signal?.aborted ? { error: 'ABORTED' } : await lookupBounded(name, bound);
   const lookupAddresses = second.addresses ?? null;
   const addresses = [...new Set([...resolverAddresses, ...(lookupAddresses ?? [])])];

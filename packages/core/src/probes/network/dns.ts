@@ -65,7 +65,7 @@ function failure(r: DnsResult, what: string): Finding {
 export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   const subject = ctx.subject ?? '';
   const target = findTarget(ctx.config, subject);
-  const dnsOpts = { timeoutMs: 1500, tries: 2, signal: ctx.signal };
+  const dnsOpts = { timeoutMs: 1000, tries: 2, signal: ctx.signal };
   if (target) {
     const facts = targetFacts(ctx.results, target);
     if (!facts.host) {

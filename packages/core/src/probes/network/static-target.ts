@@ -23,7 +23,7 @@ export async function staticTarget(ctx: ProbeContext, target: Target, _docs: Net
   if (!addresses.length && facts.host && isIpv4(facts.host)) addresses = [facts.host];
   if (!addresses.length && facts.knownAddresses.length) addresses = facts.knownAddresses;
   if (!addresses.length && facts.host) {
-    const r = await resolveName(facts.host, { timeoutMs: 1000, tries: 1, lookupBoundMs: 500, signal: ctx.signal });
+    const r = await resolveName(facts.host, { timeoutMs: 700, tries: 1, lookupBoundMs: 0, signal: ctx.signal });
     addresses = r.addresses;
   }
   return {
