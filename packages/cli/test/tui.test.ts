@@ -101,6 +101,18 @@ t.test('failed run: first failure selected, details show the remedy command on a
   app.unmount();
 });
 
+t.test('keys typed faster than ink reads them arrive as one string: each is a key press', async (t) => {
+  const source = new ScriptedSource();
+  const { app, frame } = mount(source);
+  source.push(...fullRun(outcomes));
+  await until(frame, (f) => f.includes('done'), 'the end of the run');
+  app.stdin.write('jj\r');
+  const f = await until(frame, (f) => f.includes('── details'), 'the details of the row two down');
+  t.match(f, /› \[!\] policy\.permissions/, 'moved twice');
+  t.match(f, /policy\.permissions · PERMISSION_SELF_ASSUME_MISSING · warn/, 'and opened it');
+  app.unmount();
+});
+
 t.test('f shows failures and errors only, and says how many are hidden', async (t) => {
   const source = new ScriptedSource();
   const { app, frame } = mount(source);

@@ -1,4 +1,5 @@
-// One line of the list: pointer, box, probe id (+ subject), code, duration. Exactly one terminal line.
+// One line of the list: pointer, box, probe id (+ subject), code (+ the summary when not a pass), duration.
+// Exactly one terminal line.
 import { Box, Text } from 'ink';
 import type { Row } from '../model.ts';
 import { formatMs } from '../layout.ts';
@@ -34,9 +35,9 @@ export function ProbeRow({ row, selected, nameWidth }: ProbeRowProps) {
         </Text>
       </Box>
       <Box flexGrow={1}>
-        <Text wrap="truncate-end" color={outcome ? theme.statusColor(outcome.status) : theme.muted}>
-          {' '}
-          {state}
+        <Text wrap="truncate-end">
+          <Text color={outcome ? theme.statusColor(outcome.status) : theme.muted}> {state}</Text>
+          {outcome && outcome.status !== 'pass' ? <Text color={theme.muted}>{`  ${outcome.summary}`}</Text> : null}
         </Text>
       </Box>
       <Text color={theme.muted}>{outcome ? ` ${formatMs(outcome.durationMs)}` : ''}</Text>
