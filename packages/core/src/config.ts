@@ -167,7 +167,7 @@ export const CONFIG_FLAGS: ReadonlyMap<string, { field: string; option?: boolean
 ]);
 
 /** GATEWAY_DOCTOR_* variables that are not config fields (read by the CLI and the Job themselves). */
-export const RESERVED_ENV = new Set(['GATEWAY_DOCTOR_CONFIG', 'GATEWAY_DOCTOR_TERMINATION_LOG', 'GATEWAY_DOCTOR_DEBUG', 'GATEWAY_DOCTOR_WHERE', 'GATEWAY_DOCTOR_FORMAT', 'GATEWAY_DOCTOR_OUTPUT']);
+export const RESERVED_ENV = new Set(['GATEWAY_DOCTOR_CONFIG', 'GATEWAY_DOCTOR_TERMINATION_LOG', 'GATEWAY_DOCTOR_DEBUG', 'GATEWAY_DOCTOR_WHERE', 'GATEWAY_DOCTOR_FORMAT']);
 
 export interface LoadConfigOptions {
   /** Path of the YAML file (`--config`). */

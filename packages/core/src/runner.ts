@@ -316,7 +316,7 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
       ...(task.subject !== undefined ? { subject: task.subject } : {}),
       signal,
       results,
-      aws: isAwsAccessRoot(aws) ? aws.forTask(signal) : aws,
+      aws: isAwsAccessRoot(aws) ? aws.forTask(signal, { pauseDeadline: taskTimer.pause }) : aws,
       record: (evidence) => Object.assign(recorded, evidence),
       log: (message, data) => log(`[${describeTask(task.probe.meta.id, task.subject)}] ${message}${data ? ' ' + safeJson(redactDeep(data)) : ''}`),
     };
@@ -559,14 +559,51 @@ function needsUnmetOutcome(task: Task, unmet: Task[], missing: string[]): Outcom
 }
 
 /** An abort signal that fires after `ms` on a ref'd timer (so the process waits for it); `clear` when done. */
-function deadlineSignal(ms: number, what: string): { signal: AbortSignal; clear(): void } {
+/**
+ * `pause()` stops the clock until the returned resume is called (nesting counts): the AWS access layer pauses a
+ * probe's deadline while it imports an SDK client — our own start-up cost (EC2's client alone takes seconds on a
+ * loaded machine), not the latency the deadline is there to bound. The run deadline never pauses.
+ */
+function deadlineSignal(ms: number, what: string): { signal: AbortSignal; clear(): void; pause(): () => void } {
   const controller = new AbortController();
-  const timer = setTimeout(() => {
+  const fire = () => {
     const reason = new Error(`${what} of ${ms} ms passed`);
     reason.name = 'TimeoutError';
     controller.abort(reason);
-  }, ms);
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+  };
+  let remaining = ms;
+  let since = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(fire, ms);
+  let pauses = 0;
+  let cleared = false;
+  const resume = () => {
+    pauses -= 1;
+    if (pauses === 0 && !cleared && !controller.signal.aborted) {
+      since = performance.now();
+      timer = setTimeout(fire, Math.max(0, remaining));
+    }
+  };
+  return {
+    signal: controller.signal,
+    clear: () => {
+      cleared = true;
+      if (timer) clearTimeout(timer);
+    },
+    pause: () => {
+      if (pauses++ === 0 && timer) {
+        clearTimeout(timer);
+        timer = undefined;
+        remaining -= performance.now() - since;
+      }
+      let resumed = false;
+      return () => {
+        if (!resumed) {
+          resumed = true;
+          resume();
+        }
+      };
+    },
+  };
 }
 
 function safeJson(value: unknown): string {

@@ -618,3 +618,29 @@ t.test('genericErrorFinding: each kind to its generic code, or undefined for the
   t.same(denied.remedy!.commands, ['gateway-doctor lint role.json']);
   t.equal(genericErrorFinding(new Error('plain'), ctx), undefined, 'not an AwsCallError');
 });
+
+t.test('runner: the AWS layer may pause a task deadline while an SDK client loads', async (t) => {
+  const paused: AwsAccess & { forTask: (s: AbortSignal, h?: { pauseDeadline?: () => () => void }) => AwsAccess } = {
+    ...noAws,
+    forTask: (_signal, hooks) => ({
+      ...noAws,
+      call: async () => {
+        const resume = hooks?.pauseDeadline?.();
+        await new Promise((r) => setTimeout(r, 150)); // "importing the client"
+        resume?.();
+        return { ok: true };
+      },
+    }),
+  };
+  const p = probe('identity.caller', async (ctx) => {
+    await ctx.aws.call('sts', 'GetCallerIdentity', {});
+    return ok();
+  });
+  const hang = probe('identity.env', async (ctx) => {
+    await ctx.aws.call('sts', 'GetCallerIdentity', {});
+    await new Promise((r) => setTimeout(r, 150)); // real waiting still counts
+    return ok();
+  });
+  const { report } = await collect(config({ options: { probeTimeoutMs: 100 } }), [p, hang], { aws: paused });
+  t.same(report.outcomes.map(brief), ['identity.caller  pass OK', 'identity.env  error PROBE_TIMEOUT']);
+});

@@ -35,7 +35,12 @@ export interface CreateAwsAccessOptions {
 
 /** AwsAccess plus the per-task view the runner hands to each probe (its own abort signal). */
 export interface AwsAccessRoot extends AwsAccess {
-  forTask(signal: AbortSignal): AwsAccess;
+  forTask(signal: AbortSignal, hooks?: TaskHooks): AwsAccess;
+}
+
+export interface TaskHooks {
+  /** Stops the task's deadline clock while an SDK module loads; returns the resume function. */
+  pauseDeadline?: () => () => void;
 }
 
 export function isAwsAccessRoot(access: AwsAccess): access is AwsAccessRoot {
@@ -145,6 +150,21 @@ export function createAwsAccess(options: CreateAwsAccessOptions): AwsAccessRoot 
   const clients = new Map<string, Promise<{ client: any; module: Record<string, any> }>>();
   let defaultCredentials: Promise<AwsCredentials> | undefined;
   let handlerModule: Promise<typeof import('@smithy/node-http-handler')> | undefined;
+  let providersModule: Promise<typeof import('@aws-sdk/credential-providers')> | undefined;
+  const loadProviders = () => (providersModule ??= import('@aws-sdk/credential-providers'));
+  /** Keys of clients whose modules have loaded: only a first load pauses the deadline. */
+  const ready = new Set<string>();
+  let providersReady = !!options.credentialsProvider;
+
+  /** Awaits a module load with the task's deadline paused (its signal can then only fire for the run deadline). */
+  async function loading<T>(promise: Promise<T>, hooks: TaskHooks | undefined, signal: AbortSignal | undefined): Promise<T> {
+    const resume = hooks?.pauseDeadline?.();
+    try {
+      return await raceSignal(promise, signal);
+    } finally {
+      resume?.();
+    }
+  }
 
   const log = (line: string) => debug?.(redact(line));
 
@@ -154,7 +174,7 @@ export function createAwsAccess(options: CreateAwsAccessOptions): AwsAccessRoot 
         try {
           let provider = options.credentialsProvider;
           if (!provider) {
-            const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+            const { fromNodeProviderChain } = await loadProviders();
             // `timeout`/`maxRetries` reach the container (Pod Identity) and IMDS providers: bounded like a connect.
             provider = fromNodeProviderChain({ timeout: connectTimeoutMs, maxRetries: 1, clientConfig: { region: config.region } } as any) as () => Promise<AwsCredentials>;
           }
@@ -212,7 +232,7 @@ export function createAwsAccess(options: CreateAwsAccessOptions): AwsAccessRoot 
     return entry;
   }
 
-  async function call(service: ServiceId, operation: string, input: object, callOptions: AwsCallOptions | undefined, signal: AbortSignal | undefined): Promise<any> {
+  async function call(service: ServiceId, operation: string, input: object, callOptions: AwsCallOptions | undefined, signal: AbortSignal | undefined, hooks?: TaskHooks): Promise<any> {
     const op = operationOf(operation);
     // Checked here too, so a refused operation never even loads its client.
     if (!isAllowedOperation(service, op)) throw guardError(service, op);
@@ -221,7 +241,14 @@ export function createAwsAccess(options: CreateAwsAccessOptions): AwsAccessRoot 
     if (callOptions?.credentials) registerCredentials(callOptions.credentials);
     const started = Date.now();
     try {
-      const { client, module } = await raceSignal(getClient(service, region, callOptions?.credentials), signal);
+      const key = `${service}|${region}|${callOptions?.credentials ? callOptions.credentials.accessKeyId : 'default-chain'}`;
+      if (!callOptions?.credentials && !providersReady) {
+        await loading(loadProviders(), hooks, signal);
+        providersReady = true;
+      }
+      const clientPromise = getClient(service, region, callOptions?.credentials);
+      const { client, module } = ready.has(key) ? await raceSignal(clientPromise, signal) : await loading(clientPromise, hooks, signal);
+      ready.add(key);
       const Command = module[`${op}Command`];
       if (typeof Command !== 'function') {
         throw new AwsCallError({ service, operation: op, kind: 'client', message: `the SDK has no ${op}Command for ${service}` });
@@ -237,19 +264,26 @@ export function createAwsAccess(options: CreateAwsAccessOptions): AwsAccessRoot 
     }
   }
 
-  function view(signal: AbortSignal | undefined): AwsAccess {
+  function view(signal: AbortSignal | undefined, hooks?: TaskHooks): AwsAccess {
     return {
-      call: (service, operation, input, callOptions) => call(service, operation, input, callOptions, signal),
-      credentials: () =>
-        raceSignal(resolveDefaultCredentials(), signal).catch((err) => {
+      call: (service, operation, input, callOptions) => call(service, operation, input, callOptions, signal, hooks),
+      credentials: async () => {
+        try {
+          if (!providersReady) {
+            await loading(loadProviders(), hooks, signal);
+            providersReady = true;
+          }
+          return await raceSignal(resolveDefaultCredentials(), signal);
+        } catch (err) {
           throw toAwsCallError(err, 'sts', 'ResolveCredentials');
-        }),
+        }
+      },
     };
   }
 
   const root = view(options.signal);
   return {
     ...root,
-    forTask: (signal: AbortSignal) => view(options.signal ? AbortSignal.any([options.signal, signal]) : signal),
+    forTask: (signal: AbortSignal, hooks?: TaskHooks) => view(options.signal ? AbortSignal.any([options.signal, signal]) : signal, hooks),
   };
 }
