@@ -9,6 +9,17 @@ import type { LoadedWorld, Pod, World } from './types.ts';
 import { CODES } from '../../packages/core/src/catalog/index.ts';
 import { AREAS } from '../../packages/core/src/types.ts';
 import { parseConfig, isConfigError } from '../../packages/core/src/config.ts';
+import { allProbes } from '../../packages/core/src/probes/index.ts';
+
+/** Probe ids an expectation may name: CATALOG.md's (the contract) and whatever the registry holds. A typo must
+ *  not pass silently, which a `count: 0` expectation on a probe that never runs would. */
+const CATALOG_PROBES = [
+  'identity.env', 'identity.agent', 'identity.caller', 'identity.self-assume', 'identity.tag-session',
+  'policy.trust', 'policy.permissions', 'secrets.read', 'secrets.layout', 'audit.cloudtrail',
+  'network.dns', 'network.tcp', 'network.security-groups', 'network.path', 'network.egress',
+  'services.redshift', 'services.rds', 'services.athena', 'eks.association',
+];
+const knownProbes = (): Set<string> => new Set([...CATALOG_PROBES, ...allProbes.map((p) => p.meta.id)]);
 
 export class WorldError extends Error {
   /** one `<path>: <message>` line per problem */
@@ -151,12 +162,25 @@ function resolvePod(raw: z.output<typeof worldSchema>, problems: string[]): Pod 
   };
 }
 
+/** What an expectation's subject may be (CATALOG.md "subject"): the config's targets, secrets, workgroups and
+ *  external endpoint names. */
+function knownSubjects(world: World): Set<string> {
+  const g = world.gateway;
+  const external = ['sts', 'sts-global', 'secretsmanager', 'athena', 's3', 'powerbi-api', 'powerbi-login'];
+  return new Set([...(g.targets ?? []).map((t) => t.name), ...(g.secrets ?? []), ...(g.athenaWorkGroups ?? []), ...external]);
+}
+
 function crossChecks(world: World, problems: string[], warnings: string[]): void {
+  const subjects = knownSubjects(world);
   world.expect.forEach((e, i) => {
+    if (e.subject !== undefined && !subjects.has(e.subject))
+      problems.push(`expect[${i}].subject: ${e.subject} is none of the config's targets, secrets, workgroups or external endpoints`);
     if (e.code !== undefined && !Object.prototype.hasOwnProperty.call(CODES, e.code))
       problems.push(`expect[${i}].code: unknown code ${e.code} (not in CATALOG.md / packages/core/src/catalog)`);
     if (e.probe !== undefined && !(AREAS as readonly string[]).includes(e.probe.split('.')[0]))
       problems.push(`expect[${i}].probe: unknown area in ${e.probe} (areas: ${AREAS.join(', ')})`);
+    else if (e.probe !== undefined && !knownProbes().has(e.probe))
+      problems.push(`expect[${i}].probe: unknown probe ${e.probe} (not in CATALOG.md nor the registry)`);
   });
   for (const key of Object.keys(world.network.reach)) {
     const port = Number(key.slice(key.lastIndexOf(':') + 1));

@@ -86,6 +86,8 @@ t.test('bad worlds: each problem names its field', async (t) => {
     ['empty expectation', (w) => (w.expect = [{ count: 0 }]), 'expect[0]: an expectation names at least one'],
     ['unknown code', (w) => (w.expect = [{ code: 'TRUST_SELF_HAS_EXTERNALID' }]), 'expect[0].code: unknown code TRUST_SELF_HAS_EXTERNALID'],
     ['unknown area', (w) => (w.expect = [{ probe: 'iam.trust' }]), 'expect[0].probe: unknown area'],
+    ['unknown probe (a typo must not pass as count 0)', (w) => (w.expect = [{ probe: 'identity.self-asume', status: 'fail', count: 0 }]), 'expect[0].probe: unknown probe identity.self-asume'],
+    ['unknown subject', (w) => (w.expect = [{ probe: 'network.tcp', subject: 'analytcs', count: 0 }]), 'expect[0].subject: analytcs is none of'],
     ['bad role ARN', (w) => (w.gateway.roleArn = 'ai-gateway'), 'gateway.roleArn:'],
     ['target without host or cluster', (w) => (w.gateway.targets = [{ name: 'a' }]), 'gateway.targets[0]: a target needs host or redshiftClusterId'],
     ['target port out of range', (w) => (w.gateway.targets = [{ name: 'a', host: 'a.example', port: 0 }]), 'gateway.targets[0].port:'],
