@@ -107,7 +107,7 @@ export async function run(ctx: ProbeContext): Promise<Finding> {
       code: 'NOT_APPLICABLE',
       summary:
         'No AWS_CONTAINER_CREDENTIALS_FULL_URI in this pod, so there is no Pod Identity agent to call (identity.env says why)',
-      evidence: {},
+      evidence: { fullUriSet: false },
     };
   }
   const verdict = checkFullUri(fullUri);

@@ -21,7 +21,7 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
     return {
       code: 'NOT_APPLICABLE',
       summary: 'No sessionTags configured: the gateway passes no tags of its own (identity.self-assume covers the transitive Pod Identity tags)',
-      evidence: {},
+      evidence: { sessionTagKeys: [] },
     };
   }
   const conflicts = conflictingTagKeys(tags);
