@@ -107,14 +107,16 @@ function ec2List(ctx: ProbeContext, op: string, field: string, input: object = {
   };
 }
 
-/** Every document the static network probes read; a denied read leaves its field undefined. */
+/** Every document the static network probes read; a denied read leaves its field undefined. One round of
+ *  parallel reads (the EKS cluster with them), then the ENI fallbacks; NAT gateways and VPC endpoints are read
+ *  on demand (loadEgressDocs). */
 export function loadNetworkDocs(ctx: ProbeContext, podIp?: string): Promise<LoadedDocs> {
   return once(ctx, `docs:${podIp ?? ''}`, async () => {
-    const { cluster, denied: clusterDenied } = await loadCluster(ctx);
-    const denied = [...clusterDenied];
+    const denied: string[] = [];
     const read = <T>(perm: string, op: string, field: string, input?: object) =>
       readable(denied, perm, () => paged(ec2List(ctx, op, field, input))) as Promise<T | undefined>;
-    const [vpcs, subnets, securityGroups, routeTables, networkAcls, peerings, tgwAttachments, vpcEndpoints, natGateways] = await Promise.all([
+    const [clusterResult, vpcs, subnets, securityGroups, routeTables, networkAcls, peerings, tgwAttachments, podEnis] = await Promise.all([
+      loadCluster(ctx),
       read<NetworkDocs['vpcs']>('ec2:DescribeVpcs', 'DescribeVpcs', 'Vpcs'),
       read<NetworkDocs['subnets']>('ec2:DescribeSubnets', 'DescribeSubnets', 'Subnets'),
       read<NetworkDocs['securityGroups']>('ec2:DescribeSecurityGroups', 'DescribeSecurityGroups', 'SecurityGroups'),
@@ -122,10 +124,13 @@ export function loadNetworkDocs(ctx: ProbeContext, podIp?: string): Promise<Load
       read<NetworkDocs['networkAcls']>('ec2:DescribeNetworkAcls', 'DescribeNetworkAcls', 'NetworkAcls'),
       read<NetworkDocs['peerings']>('ec2:DescribeVpcPeeringConnections', 'DescribeVpcPeeringConnections', 'VpcPeeringConnections'),
       read<NetworkDocs['tgwAttachments']>('ec2:DescribeTransitGatewayAttachments', 'DescribeTransitGatewayAttachments', 'TransitGatewayAttachments'),
-      read<NetworkDocs['vpcEndpoints']>('ec2:DescribeVpcEndpoints', 'DescribeVpcEndpoints', 'VpcEndpoints'),
-      read<NetworkDocs['natGateways']>('ec2:DescribeNatGateways', 'DescribeNatGateways', 'NatGateways'),
+      podIp
+        ? read<NetworkInterface[]>('ec2:DescribeNetworkInterfaces', 'DescribeNetworkInterfaces', 'NetworkInterfaces', { Filters: [{ Name: 'addresses.private-ip-address', Values: [podIp] }] })
+        : Promise.resolve(undefined),
     ]);
-    const docs: NetworkDocs = { vpcs, subnets, securityGroups, routeTables, networkAcls, peerings, tgwAttachments, vpcEndpoints, natGateways };
+    const { cluster } = clusterResult;
+    denied.push(...clusterResult.denied);
+    const docs: NetworkDocs = { vpcs, subnets, securityGroups, routeTables, networkAcls, peerings, tgwAttachments };
     if (tgwAttachments?.length) {
       docs.transitGateways = (await readable([], 'ec2:DescribeTransitGateways', () =>
         paged(ec2List(ctx, 'DescribeTransitGateways', 'TransitGateways')),
@@ -133,9 +138,7 @@ export function loadNetworkDocs(ctx: ProbeContext, podIp?: string): Promise<Load
     }
     // The ENI holding the pod's address: a private IP of it, else inside a delegated prefix (prefix delegation).
     if (podIp) {
-      let enis = (await readable(denied, 'ec2:DescribeNetworkInterfaces', () =>
-        paged(ec2List(ctx, 'DescribeNetworkInterfaces', 'NetworkInterfaces', { Filters: [{ Name: 'addresses.private-ip-address', Values: [podIp] }] })),
-      )) as NetworkInterface[] | undefined;
+      let enis = podEnis;
       if (enis && enis.length === 0) {
         const vpcId = cluster?.vpcId ?? (vpcs ? vpcOfAddress({ vpcs }, podIp)?.VpcId : undefined);
         enis = (await readable(denied, 'ec2:DescribeNetworkInterfaces', () =>
@@ -159,15 +162,30 @@ export function loadNetworkDocs(ctx: ProbeContext, podIp?: string): Promise<Load
     for (const t of routeTables ?? []) for (const r of t.Routes ?? []) if (r.DestinationPrefixListId) ids.add(r.DestinationPrefixListId);
     if (ids.size) {
       docs.prefixLists = {};
-      for (const id of ids) {
-        const entries = await readable(denied, 'ec2:GetManagedPrefixListEntries', async () => {
-          const out = await ctx.aws.call('ec2', 'GetManagedPrefixListEntries', { PrefixListId: id });
-          return ((out?.Entries ?? []) as { Cidr?: string }[]).map((e) => e.Cidr).filter((c): c is string => !!c);
-        });
-        if (entries) docs.prefixLists[id] = entries;
-      }
+      const lists = await Promise.all(
+        [...ids].map(async (id) => {
+          const entries = await readable(denied, 'ec2:GetManagedPrefixListEntries', async () => {
+            const out = await ctx.aws.call('ec2', 'GetManagedPrefixListEntries', { PrefixListId: id });
+            return ((out?.Entries ?? []) as { Cidr?: string }[]).map((e) => e.Cidr).filter((c): c is string => !!c);
+          });
+          return [id, entries] as const;
+        }),
+      );
+      for (const [id, entries] of lists) if (entries) docs.prefixLists[id] = entries;
     }
     return { docs, cluster, denied: [...new Set(denied)] };
+  });
+}
+
+/** NAT gateways and VPC endpoints, read only when a probe needs them (public destinations, AWS names). */
+export function loadEgressDocs(ctx: ProbeContext): Promise<{ natGateways?: NetworkDocs['natGateways']; vpcEndpoints?: NetworkDocs['vpcEndpoints']; denied: string[] }> {
+  return once(ctx, 'egress-docs', async () => {
+    const denied: string[] = [];
+    const [natGateways, vpcEndpoints] = await Promise.all([
+      readable(denied, 'ec2:DescribeNatGateways', () => paged(ec2List(ctx, 'DescribeNatGateways', 'NatGateways'))),
+      readable(denied, 'ec2:DescribeVpcEndpoints', () => paged(ec2List(ctx, 'DescribeVpcEndpoints', 'VpcEndpoints'))),
+    ]);
+    return { natGateways: natGateways as NetworkDocs['natGateways'], vpcEndpoints: vpcEndpoints as NetworkDocs['vpcEndpoints'], denied };
   });
 }
 

@@ -7,7 +7,7 @@ import { externalEndpoint } from '../../net/endpoints.ts';
 import { findTarget, targetFacts } from '../../net/targets.ts';
 import { isIpv4 } from '../../analyze/cidr.ts';
 import { isAwsCallError } from '../../aws/errors.ts';
-import { externalSubjects, isPublic, loadNetworkDocs, podAddress, targetSubjects } from './common.ts';
+import { externalSubjects, isPublic, loadCluster, loadEgressDocs, targetSubjects } from './common.ts';
 
 export const meta = {
   id: 'network.dns',
@@ -15,7 +15,7 @@ export const meta = {
   area: 'network',
   podOnly: true,
   docs: 'docs/probes/network.dns.md',
-  // External endpoints wait for the static probes: they read the VPC's interface endpoints, already loaded there.
+  // External endpoints run after the static probes, when the EC2 client is loaded and the machine is quieter.
   subjects: (config) => [
     ...targetSubjects(config, { clusterNeeds: ['services.redshift'], rdsAfter: ['services.rds'] }),
     ...externalSubjects(config).map((s) => ({ ...s, after: ['network.security-groups', 'network.path'] })),
@@ -132,11 +132,11 @@ interface Vpce {
 
 async function interfaceEndpoint(ctx: ProbeContext, service: string): Promise<Vpce | undefined> {
   try {
-    const loaded = await loadNetworkDocs(ctx, podAddress(ctx));
-    const vpcId = loaded.cluster?.vpcId ?? loaded.docs.networkInterfaces?.[0]?.VpcId;
+    const [{ cluster }, egress] = await Promise.all([loadCluster(ctx), loadEgressDocs(ctx)]);
+    const vpcId = cluster?.vpcId;
     const serviceName = `com.amazonaws.${ctx.config.region}.${service}`;
-    if (!loaded.docs.vpcEndpoints) ctx.record({ vpcEndpointsChecked: false });
-    return (loaded.docs.vpcEndpoints ?? []).find(
+    if (!egress.vpcEndpoints) ctx.record({ vpcEndpointsChecked: false });
+    return (egress.vpcEndpoints ?? []).find(
       (e) => e.ServiceName === serviceName && (e.VpcEndpointType ?? 'Interface') === 'Interface' && (!vpcId || e.VpcId === vpcId) && (e.State ?? 'available').toLowerCase() === 'available',
     );
   } catch (e) {

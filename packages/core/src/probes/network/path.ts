@@ -11,6 +11,7 @@ export const meta = {
   id: 'network.path',
   title: 'Routes and network ACLs connect the pod to the target',
   area: 'network',
+  after: ['identity.caller'],
   docs: 'docs/probes/network.path.md',
   subjects: (config) => targetSubjects(config, { clusterNeeds: ['services.redshift'], rdsAfter: ['services.rds'] }),
 } satisfies ProbeMeta;

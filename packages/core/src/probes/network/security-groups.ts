@@ -5,13 +5,14 @@ import { analyzeSecurityGroups, type SgSource } from '../../analyze/security-gro
 import { vpcOfAddress } from '../../analyze/ec2-docs.ts';
 import { findTarget } from '../../net/targets.ts';
 import { genericErrorFinding } from '../helpers.ts';
-import { isPublic, loadNetworkDocs, podAddress, podTraffic, readDeniedFinding, snatApplies, targetSubjects } from './common.ts';
+import { isPublic, loadEgressDocs, loadNetworkDocs, podAddress, podTraffic, readDeniedFinding, snatApplies, targetSubjects } from './common.ts';
 import { staticTarget } from './static-target.ts';
 
 export const meta = {
   id: 'network.security-groups',
   title: "The target's security groups admit this pod",
   area: 'network',
+  after: ['identity.caller'],
   docs: 'docs/probes/network.security-groups.md',
   subjects: (config) => targetSubjects(config, { clusterNeeds: ['services.redshift'], rdsAfter: ['services.rds'] }),
 } satisfies ProbeMeta;
@@ -47,7 +48,8 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
       preferredGroupId: traffic.preferredGroupId,
     };
     if (dest && isPublic(dest)) {
-      const nat = loaded.docs.natGateways?.find((n) => n.VpcId === traffic.vpcId && (n.State ?? 'available') === 'available') as
+      const { natGateways } = await loadEgressDocs(ctx);
+      const nat = natGateways?.find((n) => n.VpcId === traffic.vpcId && (n.State ?? 'available') === 'available') as
         | { NatGatewayAddresses?: { PublicIp?: string }[] }
         | undefined;
       source = { ...source, translation: 'nat-gateway', natAddress: nat?.NatGatewayAddresses?.[0]?.PublicIp, basis: `${traffic.basis}, leaving through a NAT gateway to the public address ${dest}` };
