@@ -205,11 +205,19 @@ t.test('s before the run ends says there is nothing to save yet', async (t) => {
 
 t.test('a small terminal: the list is windowed around the selection and the frame stays shorter than it', async (t) => {
   const source = new ScriptedSource();
-  const many = Array.from({ length: 30 }, (_, i) => outcome('network.tcp', i === 25 ? 'fail' : 'pass', i === 25 ? 'TCP_TIMEOUT' : 'OK', { subject: `target-${i}` }));
+  const many = Array.from({ length: 30 }, (_, i) =>
+    outcome('network.tcp', i === 25 ? 'fail' : 'pass', i === 25 ? 'TCP_TIMEOUT' : 'OK', {
+      subject: `target-${i}`,
+      summary: `target-${i}: 10.0.8.12:5439 did not answer within 3000 ms (silently dropped: a security group, NACL or route)`,
+      durationMs: 3000,
+    }),
+  );
   const { app, frame } = mount(source, { size: { columns: 80, rows: 12 } });
   source.push(...fullRun(many));
   const f = await until(frame, (f) => f.includes('done'), 'the end');
   t.ok(f.split('\n').length < 12, `frame has ${f.split('\n').length} lines`);
+  t.ok(f.split('\n').every((line) => line.length <= 80), 'no line wider than the terminal');
+  t.match(f, /› \[✗\] network\.tcp target-25\s+TCP_TIMEOUT  target-25: 10\.0\.8\.12:5439 did not…\s+3\.0s\n/, 'one line: code, summary cut short, duration');
   t.match(f, /› \[✗\] network\.tcp target-25/, 'the failure far down is selected and in view');
   t.notMatch(f, /target-0 /, 'the top scrolled away');
   app.unmount();

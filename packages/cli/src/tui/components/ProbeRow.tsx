@@ -27,20 +27,22 @@ export function ProbeRow({ row, selected, nameWidth }: ProbeRowProps) {
       <Box flexShrink={0}>
         <Text color={selected ? theme.accent : undefined}>{selected ? '› ' : '  '}</Text>
         <StatusBox status={outcome?.status} running={task.state === 'running'} />
+        <Text> </Text>
       </Box>
-      <Text> </Text>
       <Box width={nameWidth} flexShrink={0}>
         <Text wrap="truncate-end" bold={selected}>
           {name}
         </Text>
       </Box>
-      <Box flexGrow={1}>
+      <Box flexGrow={1} flexShrink={1} flexBasis={0}>
         <Text wrap="truncate-end">
           <Text color={outcome ? theme.statusColor(outcome.status) : theme.muted}> {state}</Text>
           {outcome && outcome.status !== 'pass' ? <Text color={theme.muted}>{`  ${outcome.summary}`}</Text> : null}
         </Text>
       </Box>
-      <Text color={theme.muted}>{outcome ? ` ${formatMs(outcome.durationMs)}` : ''}</Text>
+      <Box flexShrink={0}>
+        <Text color={theme.muted}>{outcome ? ` ${formatMs(outcome.durationMs)}` : ''}</Text>
+      </Box>
     </Box>
   );
 }
