@@ -10,6 +10,7 @@ import { checkFullUri, classifyAgentExchange, relevantCauses, type AgentExchange
 import {
   budgetMs,
   causeOutcomes,
+  offlineLintCommands,
   podIdentityStatement,
   registeredPolicyProbes,
   remedyFromCauses,
@@ -290,7 +291,8 @@ async function toFinding(v: AgentVerdict, ctx: ProbeContext, evidence: Evidence)
           text:
             `The role's trust policy must let the service principal pods.eks.amazonaws.com perform sts:AssumeRole AND sts:TagSession (EKS always passes the six session tags), with no condition the pod's request does not meet (aws:RequestTag/kubernetes-namespace = ${w.namespace}, kubernetes-service-account = ${w.serviceAccount}, eks-cluster-name = ${w.cluster}; aws:SourceAccount = the cluster's account; no aws:SourceArn naming an association). Add this statement to the trust policy:`,
           policy: podIdentityStatement(),
-          commands: [`aws iam get-role --role-name ${ctx.config.roleArn.split('/').pop()} --query Role.AssumeRolePolicyDocument`],
+          // This pod has no credentials to read the trust policy with: check it offline, from anywhere that may.
+          commands: offlineLintCommands(ctx.config),
         }),
       };
     }

@@ -9,6 +9,7 @@ import { classifyAssumeRoleError, deniedAction, relevantCauses, type AssumeRoleC
 import {
   callerEvidence,
   causeOutcomes,
+  offlineLintCommands,
   registeredPolicyProbes,
   remedyFromCauses,
   safeFailureCodes,
@@ -128,11 +129,13 @@ function failureFinding(
             text:
               `Every chained call from a Pod Identity session carries its six transitive session tags, so the trust policy's self statement must allow sts:TagSession as well as sts:AssumeRole (and, when the trust admits the role only through the account root, the role's permission policy must grant both on ${roleArn}). The self statement:`,
             policy: selfStatement(roleArn),
+            commands: offlineLintCommands(ctx.config),
           }
         : {
             text:
               `Since 2022-09 a role no longer trusts itself implicitly: its trust policy needs its own statement naming ${roleArn}, separate from the platform statement and without an sts:ExternalId condition (the gateway sends none). Add this statement; the permission policy should also grant the same actions on the role (required when the trust admits the role only through the account root):`,
             policy: { trustStatement: selfStatement(roleArn), permissionStatement: selfAssumePermission(roleArn) },
+            commands: offlineLintCommands(ctx.config),
           };
       return {
         code,

@@ -123,3 +123,20 @@ export function callerEvidence(ctx: ProbeContext): { arn?: string; account?: str
 export function budgetMs(config: Config, startedAt: number, marginMs = 750): number {
   return Math.max(250, config.options.probeTimeoutMs - (Date.now() - startedAt) - marginMs);
 }
+
+/**
+ * The offline check of the role's documents, for when this run could not read them (the pod has no credentials,
+ * or the role may not read IAM): run from any machine that may.
+ */
+export function offlineLintCommands(config: Config): string[] {
+  const roleName = config.roleArn.split('/').pop();
+  const flags = [
+    `--role-arn ${config.roleArn}`,
+    `--platform-account-id ${config.platformAccountId}`,
+    `--organization-id ${config.organizationId}`,
+    `--cluster-name ${config.clusterName}`,
+    ...(config.namespace ? [`--namespace ${config.namespace}`] : []),
+    ...(config.serviceAccount ? [`--service-account ${config.serviceAccount}`] : []),
+  ].join(' ');
+  return [`aws iam get-role --role-name ${roleName} --output json > role.json`, `gateway-doctor lint role.json ${flags}`];
+}
