@@ -473,13 +473,17 @@ export function substituteVariables(value: string, context: Record<string, Conte
   });
 }
 
-/** Evaluates one condition clause (one operator, one key) against the request context. */
-export function evaluateCondition(clause: ConditionClause, context: Record<string, ContextValue>, unknownKeys?: string[]): Explain {
+/**
+ * Evaluates one condition clause (one operator, one key) against the request context. A key whose value is not known
+ * here is taken as met in an Allow and as not met in a Deny (`effect`), so an unknown never invents a failure.
+ */
+export function evaluateCondition(clause: ConditionClause, context: Record<string, ContextValue>, unknownKeys?: string[], effect: Effect = 'Allow'): Explain {
   const base = { element: 'Condition', operator: clause.operator, key: clause.key, expected: clause.values };
   const op = parseOperator(clause.operator);
   if (!op) return { ...base, matches: false, message: `unknown condition operator ${clause.operator}: IAM rejects the policy` };
   if (isUnknownKey(unknownKeys, clause.key)) {
-    return { ...base, matches: true, unknown: true, message: `${clause.key} is not known here; taken as met` };
+    const met = effect === 'Allow';
+    return { ...base, matches: met, unknown: true, message: `${clause.key} is not known here; taken as ${met ? 'met (Allow)' : 'not met (Deny)'}` };
   }
   const actual = lookup(context, clause.key);
   const present = actual !== undefined && actual.length > 0;
@@ -605,7 +609,7 @@ export function evaluateStatement(statement: Statement, request: AuthRequest, op
     explains.push({ element: 'Resource', matches: false, message: 'the statement has no Resource' });
   }
 
-  const conditionExplains = statement.conditions.map((c) => evaluateCondition(c, request.context, request.unknownKeys));
+  const conditionExplains = statement.conditions.map((c) => evaluateCondition(c, request.context, request.unknownKeys, statement.effect));
   explains.push(...conditionExplains);
   const failedConditions = conditionExplains.filter((e) => !e.matches);
   const conditionMatch = failedConditions.length === 0;

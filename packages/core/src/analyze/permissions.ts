@@ -36,6 +36,8 @@ export interface PermissionInputs {
   scps?: NamedPolicy[];
   /** From the trust analysis; 'unknown' when the trust policy was not available. */
   selfAdmission: SelfAdmission | 'unknown';
+  /** How the trust admits sts:TagSession, when it differs from sts:AssumeRole (defaults to selfAdmission). */
+  tagSessionAdmission?: SelfAdmission | 'unknown';
 }
 
 export interface PermissionAnalysis {
@@ -148,7 +150,7 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
       : `aws iam put-role-policy --role-name ${roleName} --policy-name ${p.named.name} --policy-document file://permissions.json`;
 
   /** Explicit denies, SCP and boundary gaps for one request; returns whether any blocked it. */
-  const checkGuards = (request: AuthRequest, what: string, subject?: string): boolean => {
+  const checkGuards = (request: AuthRequest, what: string, subject?: string, boundaryApplies = true): boolean => {
     let blocked = false;
     const denies = evaluatePolicies(all.map((p) => p.policy), request).denies;
     for (const deny of denies) {
@@ -181,7 +183,7 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
         remedy: { text: `Ask the organization's administrators to allow ${request.action} for this account in its SCPs.`, policy: { Effect: 'Allow', Action: request.action, Resource: request.resource } },
       });
     }
-    if (boundary && evaluatePolicy(boundary.policy, request).decision === 'ImplicitDeny') {
+    if (boundaryApplies && boundary && evaluatePolicy(boundary.policy, request).decision === 'ImplicitDeny') {
       blocked = true;
       const add = { Sid: 'GatewayNeeds', Effect: 'Allow', Action: request.action, Resource: request.resource };
       const doc: PolicyDocumentJson = { Version: '2012-10-17', Statement: [...boundary.policy.statements.map((s) => structuredClone(s.raw)), add] };
@@ -206,32 +208,34 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
   };
 
   // ---- self-assume and TagSession on the role itself
-  const needsGrant = inputs.selfAdmission === 'account-root';
-  const selfStatus: 'fail' | 'warn' = needsGrant ? 'fail' : 'warn';
-  const why = needsGrant
-    ? 'the trust policy admits the role only through the account root, so the identity policy decides and STS denies the call'
-    : inputs.selfAdmission === 'direct'
-      ? 'AWS needs no identity grant here, since the trust policy names the role ARN, but the setup guide asks for one'
-      : 'the setup guide asks for it (once the trust policy names the role ARN, AWS needs no identity grant)';
+  const admissionFor = (action: string) => (action === 'sts:TagSession' ? inputs.tagSessionAdmission ?? inputs.selfAdmission : inputs.selfAdmission);
+  const whyFor = (admission: SelfAdmission | 'unknown') =>
+    admission === 'account-root'
+      ? 'the trust policy admits the role only through the account root, so the identity policy decides and STS denies the call'
+      : admission === 'direct'
+        ? 'AWS needs no identity grant here, since the trust policy names the role ARN, but the setup guide asks for one'
+        : 'the setup guide asks for it (once the trust policy names the role ARN, AWS needs no identity grant)';
   for (const [action, code] of [
     ['sts:AssumeRole', 'PERMISSION_SELF_ASSUME_MISSING'],
     ['sts:TagSession', 'PERMISSION_TAG_SESSION_MISSING'],
   ] as const) {
     const request = selfRequest(contract, action, action === 'sts:TagSession');
     delete request.principal; // identity policies name no principal
-    checkGuards(request, 'the gateway\'s self-assume');
+    // A trust grant to "*" names the session itself: the boundary's implicit deny does not limit it.
+    checkGuards(request, 'the gateway\'s self-assume', undefined, admissionFor(action) !== 'wildcard');
     const decision = evaluatePolicies(identity.map((p) => p.policy), request);
     if (decision.decision === 'ImplicitDeny') {
       const add = selfPermissionStatement(contract.roleArn);
+      const admission = admissionFor(action);
       findings.push({
         code,
-        status: selfStatus,
-        summary: `No identity policy of the role grants ${action} on its own ARN ${contract.roleArn}: ${why}`,
+        status: admission === 'account-root' ? 'fail' : 'warn',
+        summary: `No identity policy of the role grants ${action} on its own ARN ${contract.roleArn}: ${whyFor(admission)}`,
         location: { kind: 'inline', policyName: inline?.name, pointer: '/Statement' },
         key: 'Action',
         expected: `${action} on ${contract.roleArn}`,
         actual: 'not granted',
-        evidence: { action, resource: contract.roleArn, selfAdmission: inputs.selfAdmission },
+        evidence: { action, resource: contract.roleArn, selfAdmission: admission },
         remedy: { text: `Add ${JSON.stringify(add)} to the role's permission policy.`, commands: [putCommand], policy: correctedInline(add) },
       });
     }

@@ -34,7 +34,21 @@ import {
   type PolicyDocumentJson,
 } from '../templates/policies.ts';
 
-export type SelfAdmission = 'direct' | 'account-root' | 'none';
+/**
+ * How the trust policy admits the gateway's own session: `direct` — by the role's ARN (no identity grant needed, the
+ * boundary still applies); `wildcard` — by `"*"`, which names every principal and so the session itself (neither an
+ * identity grant nor the boundary is needed, as a grant naming the session does); `account-root` — only through the
+ * account (the identity policy decides); `none`.
+ */
+export type SelfAdmission = 'direct' | 'wildcard' | 'account-root' | 'none';
+
+function admissionOf(allows: StatementResult[]): SelfAdmission {
+  if (allows.length === 0) return 'none';
+  // "*" names the session itself: the strongest admission (neither identity grant nor boundary needed).
+  if (allows.some((r) => r.principalVia?.scope === 'any')) return 'wildcard';
+  if (allows.some((r) => r.principalVia?.scope === 'specific')) return 'direct';
+  return 'account-root';
+}
 
 export interface TrustAnalysis {
   findings: PolicyFinding[];
@@ -45,6 +59,20 @@ export interface TrustAnalysis {
   platformOk: boolean;
   /** The whole corrected trust policy (the contract's three statements plus whatever else was fine). */
   corrected: PolicyDocumentJson;
+  /** The trust side's raw verdicts on the three requests (what the differential test compares). */
+  verdicts: TrustVerdicts;
+}
+
+export interface TrustVerdicts {
+  /** The trust policy allows the self-assume (sts:AssumeRole, no ExternalId). */
+  selfAssume: boolean;
+  /** ... and sts:TagSession with the transitive and configured tags. */
+  selfTagSession: boolean;
+  /** How sts:TagSession is admitted (by ARN, or only through the account). */
+  selfTagAdmission: SelfAdmission;
+  /** A platform-account principal with ExternalId = organizationId. */
+  platform: boolean;
+  podIdentity: boolean;
 }
 
 export const POD_IDENTITY_TAG_KEYS = [
@@ -142,7 +170,7 @@ export function platformRequest(contract: PolicyContract, externalId: string | u
   const context: Record<string, string | string[]> = { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': account, 'aws:PrincipalType': 'AssumedRole' };
   if (externalId !== undefined) context['sts:ExternalId'] = externalId;
   // The platform's own tags and organization are not known here.
-  return { principal, action: 'sts:AssumeRole', resource: contract.roleArn, context, unknownKeys: ['aws:principaltag/', 'aws:principalorgid', 'aws:principalorgpaths', 'aws:requesttag/', 'aws:tagkeys', 'aws:sourceidentity', 'aws:sourceip', 'aws:principalaccount'] };
+  return { principal, action: 'sts:AssumeRole', resource: contract.roleArn, context, unknownKeys: ['aws:principaltag/', 'aws:principalorgid', 'aws:principalorgpaths', 'aws:requesttag/', 'aws:tagkeys', 'aws:sourceidentity', 'aws:sourceip'] };
 }
 
 // ---------------------------------------------------------------- the corrected document
@@ -221,6 +249,7 @@ function firstApplying(results: StatementResult[]): StatementResult | undefined 
 export function analyzeTrust(document: unknown, contract: PolicyContract): TrustAnalysis {
   const findings: PolicyFinding[] = [];
   const corrections = newCorrections();
+  const verdicts: TrustVerdicts = { selfAssume: false, selfTagSession: false, selfTagAdmission: 'none', platform: false, podIdentity: false };
   const { policy, issues } = parsePolicy(document);
   const roleName = roleNameOfArn(contract.roleArn);
   const command = `aws iam update-assume-role-policy --role-name ${roleName} --policy-document file://trust.json`;
@@ -319,7 +348,7 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
     for (const deny of decision.denies) {
       if (findings.some((f) => f.code === 'TRUST_EXPLICIT_DENY' && f.location?.statementIndex === deny.statement.index)) continue;
       report(
-        { code: 'TRUST_EXPLICIT_DENY', status: 'fail', summary: `The trust policy's ${describeStatement(deny.statement.index, deny.statement.sid)} denies EKS Pod Identity (${POD_IDENTITY_SERVICE}) ${decision === podAssume ? 'sts:AssumeRole' : 'sts:TagSession'}`, location: location(policy, deny.statement), key: 'Effect', expected: 'no Deny matching the request', actual: 'Deny' },
+        { code: 'TRUST_EXPLICIT_DENY', status: 'fail', summary: `The trust policy's ${describeStatement(deny.statement.index, deny.statement.sid)} denies EKS Pod Identity (${POD_IDENTITY_SERVICE}) ${decision === podAssume ? 'sts:AssumeRole' : 'sts:TagSession'}`, location: location(policy, deny.statement), key: 'Effect', expected: 'no Deny matching the request', actual: 'Deny', evidence: { request: 'pod-identity' } },
         'Remove the Deny statement or narrow it so it does not match the Pod Identity request.',
         canonical.pod,
       );
@@ -393,8 +422,13 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
   const selfTag = evaluatePolicy(policy, selfRequest(contract, 'sts:TagSession', true), { resourcePolicy: true });
   let selfAdmission: SelfAdmission = 'none';
   const directAllow = selfAssume.allows.find((r) => r.principalVia?.scope === 'specific');
-  if (selfAssume.decision === 'Allow') selfAdmission = directAllow ? 'direct' : 'account-root';
+  if (selfAssume.decision === 'Allow') selfAdmission = admissionOf(selfAssume.allows);
   const selfTagSession = selfTag.decision === 'Allow';
+  verdicts.selfAssume = selfAssume.decision === 'Allow';
+  verdicts.selfTagSession = selfTagSession;
+  verdicts.selfTagAdmission = selfTagSession ? admissionOf(selfTag.allows) : 'none';
+  verdicts.podIdentity = podAssume.decision === 'Allow' && podTag.decision === 'Allow';
+  verdicts.platform = evaluatePolicy(policy, platformRequest(contract, contract.organizationId), { resourcePolicy: true }).decision === 'Allow';
   const namesRole = (st: Statement) => (st.principal?.aws ?? []).some((e) => e === contract.roleArn || (contract.roleId !== undefined && e === contract.roleId));
   const removeSelfEntries = () => {
     for (const st of policy.statements) {
@@ -407,7 +441,7 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
     for (const deny of decision.denies) {
       if (findings.some((f) => f.code === 'TRUST_EXPLICIT_DENY' && f.location?.statementIndex === deny.statement.index)) continue;
       report(
-        { code: 'TRUST_EXPLICIT_DENY', status: 'fail', summary: `The trust policy's ${describeStatement(deny.statement.index, deny.statement.sid)} denies the role's own ${decision === selfAssume ? 'sts:AssumeRole' : 'sts:TagSession'} (the gateway's self-assume)`, location: location(policy, deny.statement), key: 'Effect', expected: 'no Deny matching the self-assume', actual: 'Deny' },
+        { code: 'TRUST_EXPLICIT_DENY', status: 'fail', summary: `The trust policy's ${describeStatement(deny.statement.index, deny.statement.sid)} denies the role's own ${decision === selfAssume ? 'sts:AssumeRole' : 'sts:TagSession'} (the gateway's self-assume)`, location: location(policy, deny.statement), key: 'Effect', expected: 'no Deny matching the self-assume', actual: 'Deny', evidence: { request: decision === selfAssume ? 'self-assume' : 'self-tag-session' } },
         'Remove the Deny statement or narrow it so it does not match the role itself.',
         canonical.self,
       );
@@ -455,7 +489,7 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
     }
     removeSelfEntries();
   } else if (selfAssume.decision === 'Allow') {
-    const admitting = directAllow ?? selfAssume.allows[0];
+    const admitting = directAllow ?? selfAssume.allows.find((r) => r.principalVia?.scope === 'any') ?? selfAssume.allows[0];
     if (!selfTagSession && selfTag.denies.length === 0) {
       report(
         {
@@ -607,6 +641,7 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
       podIdentity: policy ? podIdentityOf() : { assumeRole: false, tagSession: false },
       platformOk: policy ? platformOkOf() : false,
       corrected,
+      verdicts,
     };
   }
   function selfAdmissionOf(): SelfAdmission {

@@ -2,7 +2,7 @@
 // readers.ts; the role named by the contract (or the only role) is analysed with the same pure analyzers as
 // policy.trust and policy.permissions; each finding gets its file, line and JSON pointer. Renders text, JSON and
 // SARIF 2.1.0 (ruleId = the code, stable).
-import { analyzeTrust } from '../analyze/trust.ts';
+import { analyzeTrust, type SelfAdmission } from '../analyze/trust.ts';
 import { analyzePermissions, type NamedPolicy } from '../analyze/permissions.ts';
 import { roleNameOfArn } from '../analyze/iam.ts';
 import type { PolicyContract, PolicyFinding } from '../analyze/policy-types.ts';
@@ -50,10 +50,12 @@ export function lintInputs(inputs: LintInput[], contract: PolicyContract): LintR
   let trustSource: { input: LintInput; source: SourcedDocument } | undefined;
   for (const { input, role } of chosen) if (role.trust) trustSource ??= { input, source: role.trust };
   for (const input of inputs) if (input.bare?.role === 'trust') trustSource ??= { input, source: input.bare.source };
-  let selfAdmission: 'direct' | 'account-root' | 'none' | 'unknown' = 'unknown';
+  let selfAdmission: SelfAdmission | 'unknown' = 'unknown';
+  let tagSessionAdmission: SelfAdmission | 'unknown' = 'unknown';
   if (trustSource) {
     const analysis = analyzeTrust(trustSource.source.document, contract);
     selfAdmission = analysis.selfAdmission;
+    tagSessionAdmission = analysis.verdicts.selfTagAdmission;
     analysed.push(`trust policy (${trustSource.source.label})`);
     for (const f of analysis.findings) push(trustSource.input, trustSource.source, f);
   }
@@ -84,7 +86,7 @@ export function lintInputs(inputs: LintInput[], contract: PolicyContract): LintR
   }
   if (permissionsKnown) {
     const named = (x: { policy: LintPolicy }): NamedPolicy => ({ kind: x.policy.kind, name: x.policy.name, arn: x.policy.arn, document: x.policy.document });
-    const analysis = analyzePermissions({ identityPolicies: identity.map(named), boundary: boundary ? named(boundary) : undefined, selfAdmission }, contract);
+    const analysis = analyzePermissions({ identityPolicies: identity.map(named), boundary: boundary ? named(boundary) : undefined, selfAdmission, tagSessionAdmission }, contract);
     analysed.push(`permission policies (${identity.map((x) => x.policy.name).join(', ') || 'none'}${boundary ? `; boundary ${boundary.policy.name}` : ''})`);
     for (const f of analysis.findings) {
       const owner =

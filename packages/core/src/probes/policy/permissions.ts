@@ -34,9 +34,10 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
     throw firstError;
   }
   const contract = contractFromConfig(ctx, docs.role?.roleId);
-  const selfAdmission = docs.role ? analyzeTrust(docs.role.trustPolicy, contract).selfAdmission : 'unknown';
+  const trust = docs.role ? analyzeTrust(docs.role.trustPolicy, contract) : undefined;
+  const selfAdmission = trust?.selfAdmission ?? 'unknown';
   const identityPolicies: NamedPolicy[] = [...(docs.inline ?? []), ...(docs.attached ?? [])];
-  const analysis = analyzePermissions({ identityPolicies, boundary: docs.boundary, selfAdmission }, contract);
+  const analysis = analyzePermissions({ identityPolicies, boundary: docs.boundary, selfAdmission, tagSessionAdmission: trust?.verdicts.selfTagAdmission }, contract);
   const findings: PolicyFinding[] = [...analysis.findings];
   for (const u of analysis.unreadable) {
     ctx.record({ [`unreadable:${u.policy.name}`]: u.message });
