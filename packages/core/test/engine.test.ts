@@ -624,11 +624,11 @@ t.test('runner: the AWS layer may pause a task deadline while an SDK client load
     ...noAws,
     forTask: (_signal, hooks) => ({
       ...noAws,
-      call: async () => {
+      call: async <O,>(): Promise<O> => {
         const resume = hooks?.pauseDeadline?.();
         await new Promise((r) => setTimeout(r, 150)); // "importing the client"
         resume?.();
-        return { ok: true };
+        return { ok: true } as O;
       },
     }),
   };
