@@ -26,8 +26,17 @@ t.test('plain where the UI must not run, clean when piped, colour as asked', { t
     { name: 'stdout piped', cmd: BIN },
     { name: 'stdout piped, FORCE_COLOR=1', cmd: BIN, env: { FORCE_COLOR: '1' } },
   ];
-  const r = await runInSandbox({ world: resolve(REPO_ROOT, 'test/worlds/c13-no-self-statement.yaml'), steps: cases.map(({ cmd, env }) => ({ cmd, env })) });
-  t.equal(r.steps.length, cases.length);
+  const markdownCmd = [process.execPath, '--import', 'tsx', 'packages/cli/src/bin.ts', 'run', '--config', CONFIG_PATH, '--format', 'markdown'];
+  const r = await runInSandbox({
+    world: resolve(REPO_ROOT, 'test/worlds/c13-no-self-statement.yaml'),
+    steps: [...cases.map(({ cmd, env }) => ({ cmd, env })), { cmd: markdownCmd }],
+  });
+  t.equal(r.steps.length, cases.length + 1);
+  const markdown = r.steps.pop()!;
+  t.equal(markdown.exitCode, 3, 'markdown: the run\'s exit code');
+  t.match(markdown.stdout, /^# gateway-doctor report\n/, 'markdown on stdout, nothing before it');
+  t.match(markdown.stdout, /\| ✗ fail \| identity\.self-assume \|/, 'markdown: the outcome table');
+  t.match(markdown.stdout, /## Failures[\s\S]*```sh\naws iam update-assume-role-policy [^\n]+\n```/, 'markdown: the remedy command in a fenced block');
   r.steps.forEach((step, i) => {
     const { name } = cases[i];
     const out = step.stdout;

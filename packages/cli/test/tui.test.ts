@@ -223,31 +223,43 @@ t.test('a small terminal: the list is windowed around the selection and the fram
   app.unmount();
 });
 
+class Out extends EventEmitter {
+  columns = 100;
+  rows = 30;
+  isTTY = false;
+  writes: string[] = [];
+  write = (s: string) => {
+    this.writes.push(s);
+    return true;
+  };
+}
+class In extends EventEmitter {
+  isTTY = false;
+  setEncoding() {}
+  setRawMode() {
+    throw new Error('raw mode must not be requested without a TTY');
+  }
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+  read() {
+    return null;
+  }
+}
+
+t.test('runTui over events that exist already (a Job\'s stream): renders them, cannot re-run, exits with the code', async (t) => {
+  const { runTui, eventSource } = await import('../src/tui/index.ts');
+  async function* events() {
+    yield* fullRun(outcomes);
+  }
+  const stdout = new Out();
+  const code = await runTui({ source: eventSource(events()), stdout: stdout as unknown as NodeJS.WriteStream, stdin: new In() as unknown as NodeJS.ReadStream });
+  t.equal(code, 3);
+  t.match(stdout.writes.join(''), /\[✗\] identity\.self-assume SELF_ASSUME_DENIED/);
+});
+
 t.test('without raw mode (stdin not a TTY): no keys, finished outcomes printed once via Static, exits at the end', async (t) => {
-  class Out extends EventEmitter {
-    columns = 100;
-    rows = 30;
-    isTTY = false;
-    writes: string[] = [];
-    write = (s: string) => {
-      this.writes.push(s);
-      return true;
-    };
-  }
-  class In extends EventEmitter {
-    isTTY = false;
-    setEncoding() {}
-    setRawMode() {
-      throw new Error('raw mode must not be requested without a TTY');
-    }
-    resume() {}
-    pause() {}
-    ref() {}
-    unref() {}
-    read() {
-      return null;
-    }
-  }
   const stdout = new Out();
   const source = new ScriptedSource();
   const instance = ink.render(React.createElement(App, { source, theme: makeTheme(false) }), {
