@@ -2,7 +2,7 @@
 // mount and pid namespace that looks like the gateway's pod, with the AWS stand-in in it. Nothing inside can
 // reach anything outside (there is no route out), and everything dies with the namespace's first process.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,7 @@ export async function runInSandbox(opts: SandboxOptions): Promise<SandboxResult>
       untrustedCert: certs.untrusted.cert,
     },
     stepTimeoutMs: timeoutMs,
+    outerNamespaces: { net: readlinkSync('/proc/self/ns/net'), mnt: readlinkSync('/proc/self/ns/mnt') },
   };
   const specPath = join(runDir, 'spec.json');
   writeFileSync(specPath, JSON.stringify(spec));

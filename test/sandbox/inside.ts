@@ -3,8 +3,9 @@
 // `network.reach`), its files (resolv.conf, hosts, tokens, the config), DNS, target listeners and the
 // stand-in, then runs the product's steps with a clean env and writes the result file. Never used outside.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, readlinkSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
@@ -169,7 +170,7 @@ async function runStep(index: number, cmd: string[], env: Record<string, string>
       });
     };
     child.on('error', (e) => finish(127, undefined, e.message));
-    child.on('exit', (code, signal) => finish(code ?? 128 + (signal ? 9 : 0), signal ?? undefined));
+    child.on('exit', (code, signal) => finish(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 9) : 0), signal ?? undefined));
   });
 }
 
@@ -196,6 +197,10 @@ async function main(): Promise<void> {
   const closers: Array<() => Promise<unknown> | unknown> = [];
   try {
     const world = spec.world;
+    // never touch the host's network or mounts: refuse to go on unless unshare gave us namespaces of our own
+    for (const ns of ['net', 'mnt'] as const) {
+      if (readlinkSync(`/proc/self/ns/${ns}`) === spec.outerNamespaces[ns]) throw new Error(`not in a ${ns} namespace of its own`);
+    }
     const plan = planSandbox(world);
     if (plan.problems.length) throw new Error(plan.problems.join('\n'));
     setUpNetwork(plan.addresses, world.pod.ip, plan.nftRuleset);

@@ -21,6 +21,8 @@ export interface SandboxSpec {
   standin: boolean;
   certs: { caCertPath: string; serverKey: string; serverCert: string; untrustedKey: string; untrustedCert: string };
   stepTimeoutMs: number;
+  /** the caller's namespaces (`/proc/self/ns/*` links): inside must be in others */
+  outerNamespaces: { net: string; mnt: string };
 }
 
 export interface StepResult {
