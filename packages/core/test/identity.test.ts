@@ -493,6 +493,27 @@ t.test('identity.caller: configured role, wrong role, no credentials', async (t)
   t.equal(unavailable.code, 'CREDENTIALS_UNAVAILABLE');
   t.same(unavailable.causes, ['AGENT_UNREACHABLE']);
   t.match(unavailable.summary, /169\.254\.170\.23 is not a valid container metadata service hostname/, "the SDK's own words");
+  const expired = (await runCaller(
+    fakeCtx({
+      aws: {
+        call: async () => {
+          throw new AwsCallError({ service: 'sts', operation: 'GetCallerIdentity', kind: 'client', awsCode: 'ExpiredToken', httpStatus: 400, message: 'The security token included in the request is expired' });
+        },
+      },
+    }),
+  )) as Finding;
+  t.equal(expired.code, 'CALLER_IDENTITY_FAILED', 'credentials, but STS refuses them');
+  t.match(expired.summary, /ExpiredToken: The security token included in the request is expired/);
+  const throttled = (await runCaller(
+    fakeCtx({
+      aws: {
+        call: async () => {
+          throw new AwsCallError({ service: 'sts', operation: 'GetCallerIdentity', kind: 'throttled', awsCode: 'Throttling', httpStatus: 400, message: 'Rate exceeded' });
+        },
+      },
+    }),
+  )) as Finding;
+  t.equal(throttled.code, 'THROTTLED', 'throttling is the generic undecided code');
   const laptop = { ...as('arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com'), where: 'laptop' as const };
   const engineer = (await runCaller(laptop)) as Finding;
   t.equal(engineer.code, 'OK', 'on a laptop any identity passes');
