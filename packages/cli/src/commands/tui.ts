@@ -77,6 +77,14 @@ export async function main(argv: string[]): Promise<number> {
     version,
     saveReport: (report: Parameters<typeof saveReportFiles>[0]) => saveReportFiles(report, args.saveDir),
   };
+  // Node prints process warnings (the SDK's Node-version notice, listener counts) straight to stderr, which would
+  // land in the middle of the frame: hold them while the UI is up and print them after it.
+  const warnings: string[] = [];
+  const warningListeners = process.listeners('warning');
+  process.removeAllListeners('warning');
+  const holdWarning = (warning: Error) => warnings.push(`(node) ${warning.name}: ${warning.message}`);
+  process.on('warning', holdWarning);
+
   // ink calls onRender just before it writes a frame; the promise's continuations run after the write.
   const instance = render(createElement(App, props), { exitOnCtrlC: false, onRender: () => frameShown() });
   // Under CI ink writes nothing until the end: no frame to wait for. Elsewhere a bound keeps a stalled render from
@@ -100,6 +108,9 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = 2;
   }
   const result = await instance.waitUntilExit();
+  process.off('warning', holdWarning);
+  for (const listener of warningListeners) process.on('warning', listener as (warning: Error) => void);
+  if (warnings.length > 0) process.stderr.write(`${[...new Set(warnings)].join('\n')}\n`);
   if (debugLines.length > 0) process.stderr.write(`${debugLines.join('\n')}\n`);
   if (exitCode !== undefined) return exitCode;
   return typeof result === 'number' ? result : 1;
