@@ -76,7 +76,9 @@ export function probeEgress(address: string, servername: string, port: number, o
         const peer = { peerSubject: cn(cert?.subject?.CN), peerIssuer: cn(cert?.issuer?.CN) };
         const tlsMs = elapsed() - tlsStarted;
         if (!s.authorized) {
-          return finish({ tcp: 'connected', tls: 'untrusted', tlsMs, tlsError: String(s.authorizationError), ...peer });
+          // Node folds the host-name check into authorization: tell "not for this name" from "not trusted".
+          const code = String(s.authorizationError);
+          return finish({ tcp: 'connected', tls: code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'name-mismatch' : 'untrusted', tlsMs, tlsError: code, ...peer });
         }
         const nameError = tls.checkServerIdentity(servername, cert);
         if (nameError) return finish({ tcp: 'connected', tls: 'name-mismatch', tlsMs, tlsError: nameError.message, ...peer });
