@@ -2,6 +2,7 @@
 // SDK's default chain (static keys first, then IRSA's web identity, then the container provider).
 import { readFile } from 'node:fs/promises';
 import type { Evidence, Finding, ProbeContext, ProbeMeta } from '../../types.ts';
+import { registerSecret } from '../../redact.ts';
 import { analyzeEnv, CREDENTIAL_ENV_NAMES, decodeTokenClaims, type EnvFinding, type TokenFileFacts } from './classify.ts';
 import { workload } from './common.ts';
 
@@ -16,6 +17,7 @@ export const meta = {
 async function readTokenFacts(path: string): Promise<TokenFileFacts> {
   try {
     const token = (await readFile(path)).toString('utf8');
+    registerSecret(token); // never shown; registered so nothing that quotes it later can leak it
     return { path, readable: true, bytes: Buffer.byteLength(token), ...decodeTokenClaims(token) };
   } catch (err) {
     return { path, readable: false, error: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
