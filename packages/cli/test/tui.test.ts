@@ -65,7 +65,7 @@ t.test('running: spinners, area headings, counts of running tasks', async (t) =>
   source.push(start('identity.env'), start('policy.trust'), out(outcomes[0]));
   const f = await until(frame, (f) => f.includes('1 passed'), 'the first outcome');
   t.match(f, /identity\n.*\[✓\] identity\.env\s+OK/);
-  t.match(f, /policy\n.*\[\S\] policy\.trust\s+running…/, 'policy.trust is still running');
+  t.match(f, /policy\n.*\[\S\] policy\.trust\s+running…\s+\d+(ms|\.\ds)\n/, 'policy.trust is still running, with its elapsed time');
   t.match(f, /1 running, 0 queued/);
   t.match(f, /q quit/, 'the keys are shown');
   app.unmount();

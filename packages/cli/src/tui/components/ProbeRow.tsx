@@ -5,6 +5,7 @@ import type { Row } from '../model.ts';
 import { formatMs } from '../layout.ts';
 import { useTheme } from '../hooks/use-theme.ts';
 import { StatusBox } from './StatusBox.tsx';
+import { Elapsed } from './Elapsed.tsx';
 
 export interface ProbeRowProps {
   row: Row;
@@ -41,7 +42,11 @@ export function ProbeRow({ row, selected, nameWidth }: ProbeRowProps) {
         </Text>
       </Box>
       <Box flexShrink={0}>
-        <Text color={theme.muted}>{outcome ? ` ${formatMs(outcome.durationMs)}` : ''}</Text>
+        {outcome ? (
+          <Text color={theme.muted}>{` ${formatMs(outcome.durationMs)}`}</Text>
+        ) : task.state === 'running' && task.startedAt !== undefined ? (
+          <Elapsed since={task.startedAt} />
+        ) : null}
       </Box>
     </Box>
   );
