@@ -113,6 +113,20 @@ t.test('keys typed faster than ink reads them arrive as one string: each is a ke
   app.unmount();
 });
 
+t.test('rows follow the report\'s order at the end, whatever order the subjects finished in', async (t) => {
+  const source = new ScriptedSource();
+  const { app, frame } = mount(source);
+  const sts = outcome('network.dns', 'pass', 'OK', { subject: 'sts' });
+  const secrets = outcome('network.dns', 'pass', 'OK', { subject: 'secretsmanager' });
+  source.push(start('network.dns', 'secretsmanager'), out(secrets), start('network.dns', 'sts'), out(sts));
+  let f = await until(frame, (f) => f.includes('2 passed'), 'both outcomes');
+  t.ok(f.indexOf('secretsmanager') < f.indexOf('dns sts'), 'arrival order while running');
+  source.push(done(reportOf([sts, secrets], 0)));
+  f = await until(frame, (f) => f.includes('done'), 'the end');
+  t.ok(f.indexOf('dns sts') < f.indexOf('secretsmanager'), 'the report\'s order after');
+  app.unmount();
+});
+
 t.test('f shows failures and errors only, and says how many are hidden', async (t) => {
   const source = new ScriptedSource();
   const { app, frame } = mount(source);

@@ -204,6 +204,7 @@ function finishRun(state: TuiState, report: Report): TuiState {
   }
   const kept = state.tasks.filter((task) => !inScope(state.scope, task.probe));
   const rebuilt: Task[] = [];
+  // The report's order (registry, then subject as configured) replaces arrival order.
   let seq = state.seq;
   for (const outcome of report.outcomes) {
     if (!inScope(state.scope, outcome.probe)) continue;
@@ -220,7 +221,7 @@ function finishRun(state: TuiState, report: Report): TuiState {
         state: 'done',
         outcomes: [outcome],
         run: state.run,
-        seq: previous?.seq ?? seq++,
+        seq: seq++,
       });
     }
   }
