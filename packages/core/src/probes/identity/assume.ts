@@ -152,8 +152,7 @@ function failureFinding(
         evidence,
         remedy: {
           text:
-            'A Pod Identity session is itself an assumed role, so re-assuming from it is role chaining, capped at 3600 seconds whatever the role\'s MaxSessionDuration. Set sessionDurationSeconds to 3600 or less in the gateway\'s configuration (and in gateway-doctor\'s), and refresh the chained session before it expires.',
-          commands: ['# in the gateway and gateway-doctor config: sessionDurationSeconds: 3600'],
+            `A Pod Identity session is itself an assumed role, so re-assuming from it is role chaining, capped at 3600 seconds whatever the role's MaxSessionDuration. Set sessionDurationSeconds: 3600 (or less; now ${sessionDurationSeconds}) in the gateway's configuration and in gateway-doctor's, and refresh the chained session before it expires.`,
         },
       };
     case 'PACKED_POLICY_TOO_LARGE':
