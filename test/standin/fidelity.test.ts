@@ -48,3 +48,61 @@ t.test('JS SDK and AWS CLI read the stand-in\'s STS the same way', { skip: exist
     t.notOk(r.stdout.includes(c.secretAccessKey) || (c.sessionToken && r.stdout.includes(c.sessionToken)), `no secret of ${c.via} in the output`);
   }
 });
+
+// One read per service (each protocol: query IAM/Redshift/RDS, ec2, JSON 1.1 Secrets Manager/KMS/CloudTrail/
+// Athena, rest-json EKS) and each protocol's unknown-key answer, compared whole after the same normalisation.
+const SERVICE_CALLS = [
+  { service: 'iam', op: 'GetRole', params: { RoleName: 'ai-gateway' } },
+  { service: 'iam', op: 'GetAccountAuthorizationDetails' },
+  { service: 'ec2', op: 'DescribeSecurityGroups' },
+  { service: 'ec2', op: 'DescribeVpcs' },
+  { service: 'ec2', op: 'DescribeSubnets' },
+  { service: 'ec2', op: 'DescribeRouteTables' },
+  { service: 'ec2', op: 'DescribeNetworkInterfaces' },
+  { service: 'eks', op: 'DescribeCluster', params: { name: 'prod' } },
+  { service: 'secretsmanager', op: 'DescribeSecret', params: { SecretId: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:gw/prod/snowflake-AbCdEf' } },
+  { service: 'redshift', op: 'DescribeClusters' },
+  { service: 'rds', op: 'DescribeDBInstances' },
+  { service: 'kms', op: 'ListAliases' },
+  { service: 'cloudtrail', op: 'DescribeTrails' },
+  { service: 'athena', op: 'GetWorkGroup', params: { WorkGroup: 'primary' } },
+  { service: 'eks', op: 'DescribeCluster', params: { name: 'missing' } },
+  { service: 'sts', op: 'GetCallerIdentity', unknownKey: true },
+  { service: 'secretsmanager', op: 'DescribeSecret', params: { SecretId: 'x' }, unknownKey: true },
+  { service: 'ec2', op: 'DescribeVpcs', unknownKey: true },
+  { service: 'eks', op: 'DescribeCluster', params: { name: 'prod' }, unknownKey: true },
+];
+
+// Members the APIs gained after the CLI 2.9 model (January 2023): the CLI drops what its model lacks.
+const NEWER_THAN_CLI_MODEL: Record<string, string[]> = {
+  'eks DescribeCluster': ['cluster.accessConfig', 'cluster.upgradePolicy', 'cluster.zonalShiftConfig', 'cluster.computeConfig', 'cluster.storageConfig', 'cluster.remoteNetworkConfig', 'cluster.deletionProtection'],
+};
+
+function without(value: any, paths: string[]): any {
+  const copy = JSON.parse(JSON.stringify(value));
+  for (const path of paths) {
+    const keys = path.split('.');
+    let node = copy?.output;
+    for (const k of keys.slice(0, -1)) node = node?.[k];
+    if (node && typeof node === 'object') delete node[keys.at(-1)!];
+  }
+  return copy;
+}
+
+t.test('every protocol: JS SDK and AWS CLI parse the same outputs and errors', { skip: existsSync('/usr/bin/aws') ? false : 'Debian awscli (/usr/bin/aws) is not installed' }, async (t) => {
+  const { world } = loadWorld(WORLD);
+  const r = await runInSandbox({
+    world, timeoutMs: 240_000,
+    cmd: [process.execPath, '--import', 'tsx', 'test/standin/fidelity-services-inside.ts', '{{harness.accessKeyId}}', '{{harness.secretAccessKey}}', JSON.stringify(SERVICE_CALLS)],
+  });
+  t.equal(r.exitCode, 0, r.exitCode === 0 ? 'inside script ran' : `inside script failed: ${r.stderr.slice(-800)}`);
+  const out: Array<{ call: any; sdk: any; cli: any }> = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '[]');
+  t.equal(out.length, SERVICE_CALLS.length);
+  for (const { call, sdk, cli } of out) {
+    const name = `${call.service} ${call.op}${call.unknownKey ? ' (unknown key)' : ''}`;
+    t.not(cli.code, 'CLI_FAILED', `${name}: the CLI parsed the answer${cli.code === 'CLI_FAILED' ? `: ${cli.message}` : ''}`);
+    t.equal(sdk.ok, !call.unknownKey && !(call.params?.name === 'missing'), `${name}: outcome${sdk.ok ? '' : ` (${sdk.code}: ${sdk.message})`}`);
+    t.same(cli, without(sdk, NEWER_THAN_CLI_MODEL[`${call.service} ${call.op}`] ?? []), `${name}: same answer`);
+  }
+  t.ok(r.requests.filter((e: any) => e.harness).length >= 2 * (SERVICE_CALLS.length - 4), 'harness calls logged apart');
+});
