@@ -283,8 +283,10 @@ export function podIdentityDefaults(env: Readonly<Record<string, string | undefi
 function pathOf(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
+    // A very long key (a bad tag key) is shortened: the path must stay readable.
+    const text = String(part).length > 40 ? `${String(part).slice(0, 20)}…` : String(part);
     if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
+    else out += out ? `.${text}` : text;
   }
   return out || '(config)';
 }
@@ -297,6 +299,9 @@ export function parseConfig(raw: unknown, extraProblems: Problem[] = []): Config
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) problems.push({ path: pathOf([...issue.path, key]), message: 'unknown field' });
+      } else if (issue.code === 'invalid_key') {
+        const inner = (issue as { issues?: { message: string }[] }).issues?.[0]?.message;
+        problems.push({ path: pathOf(issue.path), message: inner ?? 'not a valid key' });
       } else if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
         const field = pathOf(issue.path);
         problems.push({ path: field, message: field === 'region' ? 'required (set region in the config, --region, or AWS_REGION)' : 'required' });
