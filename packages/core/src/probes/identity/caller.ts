@@ -102,7 +102,7 @@ function unavailable(ctx: ProbeContext, sdkMessage: string, evidence: Evidence):
   const w = workload(ctx.config, ctx.env);
   const text =
     outcomes.length > 0
-      ? `The SDK's message is about its last provider, not the cause. The cause: ${outcomes
+      ? `The SDK's message comes from the provider it tried last and may not name the cause. Found in this pod: ${outcomes
           .map((o) => `${o.code} (${o.probe}): ${o.summary}`)
           .join('; ')}. Fix that first: its remedy is on that outcome.`
       : ctx.where === 'laptop'

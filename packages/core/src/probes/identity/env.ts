@@ -74,7 +74,7 @@ function toFinding(f: EnvFinding, ctx: ProbeContext, evidence: Evidence): Findin
     case 'IRSA_ENV_PRESENT':
       return {
         code: f.code,
-        summary: `IRSA variables beside Pod Identity: ${f.detail}, so the gateway gets the IRSA role (or its error) instead`,
+        summary: `${f.detail}, so the gateway gets the IRSA role (or its error) instead of Pod Identity`,
         evidence,
         remedy: {
           text:
