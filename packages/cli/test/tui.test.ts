@@ -206,6 +206,17 @@ t.test('q during a run stops it and exits undecided (5), or 3 when something alr
   }
 });
 
+t.test('a run that cannot start says why and exits 1 (internal error)', async (t) => {
+  const source = new ScriptedSource();
+  source.start = async function* () {
+    throw new Error('invalid probe registry: x.y needs unknown probe z.w');
+  };
+  const { app, frame, exitCode } = mount(source);
+  await until(frame, (f) => f.includes('The run stopped: invalid probe registry'), 'the reason');
+  app.stdin.write('q');
+  t.equal(await exitCode, 1);
+});
+
 t.test('s before the run ends says there is nothing to save yet', async (t) => {
   const source = new ScriptedSource();
   const { app, frame, saved } = mount(source);

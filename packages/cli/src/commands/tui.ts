@@ -98,11 +98,17 @@ export async function main(argv: string[]): Promise<number> {
     const { loadConfig } = await import('@gateway-doctor/core/config.ts');
     const file = args.config ?? env.GATEWAY_DOCTOR_CONFIG ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
     const loaded = loadConfig({ file, env, flags: args.flags, where });
+    if (args.only) {
+      const { buildRegistry } = await import('@gateway-doctor/core/registry.ts');
+      const registry = buildRegistry();
+      const unknown = args.only.filter((id) => !registry.get(id));
+      if (unknown.length > 0) throw new Error(`--only: unknown probe id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (see gateway-doctor list)`);
+    }
     settleConfig.resolve(loaded);
     instance.rerender(createElement(App, { ...props, context: contextOf(loaded, where) }));
   } catch (err) {
     settleConfig.reject(err);
-    instance.clear();
+    instance.rerender(null); // leave no half-started frame above the message
     instance.unmount();
     process.stderr.write(`${messageOf(err)}\n`);
     exitCode = 2;

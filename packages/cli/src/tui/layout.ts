@@ -112,7 +112,7 @@ function chunk(text: string, width: number): string[] {
 }
 
 function evidenceValue(value: unknown): string {
-  if (Array.isArray(value)) return value.map((v) => String(v)).join(', ');
+  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map((v) => String(v)).join(', ');
   return String(value);
 }
 

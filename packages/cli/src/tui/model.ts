@@ -60,6 +60,8 @@ export interface TuiState {
   failuresOnly: boolean;
   warnOk: boolean;
   notice?: string;
+  /** The last run could not run at all (the runner threw): the exit code is then 1, internal error. */
+  failed?: string;
   seq: number;
   /** Every outcome in the order it arrived (the non-interactive view prints these once, in <Static>). */
   log: Outcome[];
@@ -136,12 +138,12 @@ export function reduce(state: TuiState, action: Action): TuiState {
       const tasks = state.tasks.map((task) =>
         inScope(action.scope, task.probe) ? { ...task, state: 'queued' as const, startedAt: undefined } : task,
       );
-      return { ...state, run, tasks, running: true, scope: action.scope, detailScroll: 0, notice: undefined };
+      return { ...state, run, tasks, running: true, scope: action.scope, detailScroll: 0, notice: undefined, failed: undefined };
     }
     case 'event':
       return applyEvent(state, action.event, action.at);
     case 'run-failed':
-      return { ...state, running: false, notice: action.message };
+      return { ...state, running: false, notice: action.message, failed: action.message };
     case 'move': {
       const rows = visibleRows(state);
       if (rows.length === 0) return state;
@@ -267,6 +269,7 @@ export function exitCodeFor(outcomes: Outcome[], warnOk: boolean, complete = tru
 
 /** The exit code to leave with now: the (merged) report's, or an incomplete run's. */
 export function currentExitCode(state: TuiState): number {
+  if (state.failed !== undefined && !state.running) return 1;
   if (!state.running && state.report) return state.report.exitCode;
   return exitCodeFor(allOutcomes(state), state.warnOk, false);
 }
