@@ -12,7 +12,7 @@ import { decodeForm } from './codecs/form.ts';
 import { ec2Wire } from './codecs/ec2.ts';
 import { parseAuthorization, verifySignature, isFailure } from './sigv4.ts';
 import { startLoopbackStandin, httpsAgentFor, podToken } from './testkit.ts';
-import { makeWorld, podIdentityStatement, platformStatement, selfStatement, ACCOUNT, ROLE_ARN, NODE_ROLE_ARN } from './fixtures/world.ts';
+import { makeWorld, podIdentityStatement, platformStatement, selfStatement, selfPermission, ACCOUNT, ROLE_ARN, NODE_ROLE_ARN } from './fixtures/world.ts';
 import { AwsFault, type ServiceModule } from './types.ts';
 import { EKS_AUTH_ACCESS_DENIED } from './agent.ts';
 
@@ -303,3 +303,41 @@ t.test('plain hosts and unknown operations', async (t) => {
 function require_https() {
   return coreRequire('node:https');
 }
+
+t.test('AccessDenied wording follows the policy that denied (JSON protocol)', async (t) => {
+  const probe: ServiceModule = {
+    signingName: 'secretsmanager', protocol: 'json',
+    operations: {
+      GetSecretValue: async (req, sc) => {
+        await sc.require({ caller: req.caller, action: 'secretsmanager:GetSecretValue', resource: req.params.SecretId });
+        return { ARN: req.params.SecretId, Name: 'x', SecretString: 'not-a-real-secret' };
+      },
+    },
+  };
+  const secret = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:gw/prod/x-AbCdEf`;
+  const allow = { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret };
+  const rows: Array<{ name: string; world: Parameters<typeof makeWorld>[0]; suffix: string | null }> = [
+    { name: 'allowed', world: { permissions: [selfPermission, allow] }, suffix: null },
+    { name: 'no identity policy', world: {}, suffix: ' because no identity-based policy allows the secretsmanager:GetSecretValue action' },
+    { name: 'explicit identity deny', world: { permissions: [allow, { Effect: 'Deny', Action: 'secretsmanager:*', Resource: '*' }] }, suffix: ' with an explicit deny in an identity-based policy' },
+    { name: 'explicit SCP deny', world: { permissions: [allow], scps: [{ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'secretsmanager:GetSecretValue', Resource: '*' }] }] }, suffix: ' with an explicit deny in a service control policy' },
+    { name: 'boundary', world: { permissions: [allow], boundary: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:*', Resource: '*' }] } }, suffix: ' because no permissions boundary allows the secretsmanager:GetSecretValue action' },
+  ];
+  const { SecretsManagerClient: SM, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  for (const row of rows) {
+    const s = await startLoopbackStandin(makeWorld(row.world), [probe]);
+    try {
+      const pod = await podCreds(s.agentUrl);
+      // extraModules come after the registered ones, so this probe module answers for secretsmanager here.
+      const client = new SM(clientConfig(s, pod));
+      const out = await client.send(new GetSecretValueCommand({ SecretId: secret })).then((r) => ({ r }), (e: any) => ({ e }));
+      if (row.suffix === null) { t.ok('r' in out, `${row.name}: allowed`); continue; }
+      if (!('e' in out)) { t.fail(`${row.name}: expected a denial`); continue; }
+      t.equal(out.e.name, 'AccessDeniedException', `${row.name}: code`);
+      t.equal(out.e.$metadata.httpStatusCode, 400, `${row.name}: status`);
+      t.match(out.e.message, new RegExp(`^User: arn:aws:sts::111122223333:assumed-role/ai-gateway/eks-prod-[\\w-]+ is not authorized to perform: secretsmanager:GetSecretValue on resource: ${secret.replace(/[/.]/g, '\\$&')}${row.suffix.replace(/[.:]/g, '\\$&')}$`), `${row.name}: message`);
+    } finally {
+      await s.close();
+    }
+  }
+});
