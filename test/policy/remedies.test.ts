@@ -25,7 +25,7 @@ t.test('healthy worlds: no policy finding', async (t) => {
   }
 });
 
-const POLICY_WORLDS = ['c13', 'c14', 'c15', 'c16', 'c20', 'c21', 'c22', 'c23', 'c24', 'c25', 'c26', 'c29-iam-resource-without-suffix', 'demo'];
+const POLICY_WORLDS = ['c13', 'c14', 'c15', 'c16', 'c20', 'c21', 'c22', 'c23', 'c24', 'c25', 'c26', 'c29-iam-resource-without-suffix', 'demo', 'policy-unique-id-principal', 'policy-trust-explicit-deny', 'policy-platform-missing', 'policy-permission-explicit-deny', 'policy-self-assume-grant-missing'];
 
 t.test('static remedy proofs: applying each remedy removes its finding until the role is clean', async (t) => {
   for (const prefix of POLICY_WORLDS) {

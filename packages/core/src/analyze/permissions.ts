@@ -145,9 +145,22 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
   /** The inline policy with the statement added (or a new inline policy holding it). */
   const correctedInline = (add: Record<string, unknown>): PolicyDocumentJson => correctedDoc(inlineParsed, add);
   const applyCommand = (p: Parsed): string =>
-    p.named.kind === 'managed' && p.named.arn
+    (p.named.kind === 'managed' || p.named.kind === 'boundary') && p.named.arn
       ? `aws iam create-policy-version --policy-arn ${p.named.arn} --policy-document file://permissions.json --set-as-default`
       : `aws iam put-role-policy --role-name ${roleName} --policy-name ${p.named.name} --policy-document file://permissions.json`;
+
+  /** The owner policy without the Deny statement (narrowing it instead is as good; removing is what we can prove). */
+  const denyRemedy = (deny: StatementResult, request: AuthRequest) => {
+    const owner = all.find((p) => p.policy.statements.includes(deny.statement));
+    const text = `Remove or narrow ${describeStatement(deny.statement.index, deny.statement.sid)} of the ${ownerName(all, deny)} so it no longer matches ${request.action} on ${request.resource}.`;
+    if (!owner) return { text };
+    const statements = owner.policy.statements.filter((st) => st !== deny.statement).map((st) => structuredClone(st.raw));
+    return {
+      text: `${text} The policy without it is below.`,
+      commands: owner.named.kind === 'scp' ? [] : [applyCommand(owner)],
+      policy: { Version: '2012-10-17', Statement: statements } as PolicyDocumentJson,
+    };
+  };
 
   /** Explicit denies, SCP and boundary gaps for one request; returns whether any blocked it. */
   const checkGuards = (request: AuthRequest, what: string, subject?: string, boundaryApplies = true): boolean => {
@@ -165,7 +178,7 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
         expected: `no Deny matching ${request.action}`,
         actual: 'Deny',
         evidence: { action: request.action, resource: request.resource },
-        remedy: { text: `Remove or narrow ${describeStatement(deny.statement.index, deny.statement.sid)} of the ${ownerName(all, deny)} so it no longer matches ${request.action} on ${request.resource}.` },
+        remedy: denyRemedy(deny, request),
       });
     }
     if (scps.length && evaluatePolicies(scps.map((p) => p.policy), request).decision !== 'Allow') {
