@@ -88,6 +88,12 @@ t.test('the CLI: exit codes and formats', async (t) => {
   t.equal(w.code, 4, 'only warnings exit 4');
   t.match(w.stdout, /PERMISSION_SECRETS_WILDCARD/);
   t.equal(lintCli([join(dir, 'wide.json'), ...FLAGS, '--warn-ok']).code, 0, '--warn-ok');
+  // an SCP (`aws organizations describe-policy` output) that allows no STS: PERMISSION_SCP_BLOCKS
+  const scp = { Policy: { PolicySummary: { Id: 'p-abcd1234', Name: 'workloads-allow-list', Type: 'SERVICE_CONTROL_POLICY', Arn: 'arn:aws:organizations::999988887777:policy/o-x/service_control_policy/p-abcd1234' }, Content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['secretsmanager:*', 'iam:Get*'], Resource: '*' }] }) } };
+  writeFileSync(join(dir, 'scp.json'), JSON.stringify(scp, null, 2));
+  const s = lintCli([join(dir, 'authz.json'), join(dir, 'scp.json'), ...FLAGS, '--format', 'json']);
+  t.equal(s.code, 3);
+  t.same(JSON.parse(s.stdout).findings.map((f: { code: string; file: string }) => [f.code, f.file.endsWith('scp.json')]), [['PERMISSION_SCP_BLOCKS', true], ['PERMISSION_SCP_BLOCKS', true]]);
   // bad input names the position
   writeFileSync(join(dir, 'broken.json'), '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow",,}\n  ]\n}\n');
   const bad = lintCli([join(dir, 'broken.json'), ...FLAGS]);

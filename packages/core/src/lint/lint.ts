@@ -84,14 +84,16 @@ export function lintInputs(inputs: LintInput[], contract: PolicyContract): LintR
     permissionsKnown = true;
     identity.push({ input, policy: { ...input.bare.source, kind: 'inline', name: input.file.split('/').pop()!.replace(/\.(json|ya?ml)$/, '') } });
   }
+  const scps = inputs.flatMap((input) => (input.scps ?? []).map((policy) => ({ input, policy })));
   if (permissionsKnown) {
     const named = (x: { policy: LintPolicy }): NamedPolicy => ({ kind: x.policy.kind, name: x.policy.name, arn: x.policy.arn, document: x.policy.document });
-    const analysis = analyzePermissions({ identityPolicies: identity.map(named), boundary: boundary ? named(boundary) : undefined, selfAdmission, tagSessionAdmission }, contract);
-    analysed.push(`permission policies (${identity.map((x) => x.policy.name).join(', ') || 'none'}${boundary ? `; boundary ${boundary.policy.name}` : ''})`);
+    const analysis = analyzePermissions({ identityPolicies: identity.map(named), boundary: boundary ? named(boundary) : undefined, scps: scps.map(named), selfAdmission, tagSessionAdmission }, contract);
+    analysed.push(`permission policies (${identity.map((x) => x.policy.name).join(', ') || 'none'}${boundary ? `; boundary ${boundary.policy.name}` : ''}${scps.length ? `; SCPs ${scps.map((x) => x.policy.name).join(', ')}` : ''})`);
     for (const f of analysis.findings) {
       const owner =
         (f.location?.policyName && identity.find((x) => x.policy.name === f.location!.policyName && x.policy.kind === f.location!.kind)) ||
         (f.location?.kind === 'boundary' ? boundary : undefined) ||
+        (f.location?.kind === 'scp' ? (f.location.policyName ? scps.find((x) => x.policy.name === f.location!.policyName) : scps[0]) : undefined) ||
         identity.find((x) => x.policy.kind === 'inline') ||
         identity[0];
       if (owner) push(owner.input, owner.policy, f);

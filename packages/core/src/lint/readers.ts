@@ -5,7 +5,7 @@
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
 import { accountOfArn, pointerPath } from '../analyze/iam.ts';
 
-export type InputKind = 'policy' | 'get-role' | 'authorization-details' | 'terraform-plan' | 'cloudformation';
+export type InputKind = 'policy' | 'get-role' | 'authorization-details' | 'terraform-plan' | 'cloudformation' | 'scp';
 
 export interface SourcedDocument {
   document: unknown;
@@ -19,7 +19,7 @@ export interface SourcedDocument {
 }
 
 export interface LintPolicy extends SourcedDocument {
-  kind: 'inline' | 'managed' | 'boundary';
+  kind: 'inline' | 'managed' | 'boundary' | 'scp';
   name: string;
   arn?: string;
 }
@@ -42,6 +42,8 @@ export interface LintInput {
   roles: LintRole[];
   /** Managed policies defined in the input, by ARN or name. */
   managed: LintPolicy[];
+  /** Service control policies (`aws organizations describe-policy` output). */
+  scps?: LintPolicy[];
   /** A bare policy file: trust or permission policy. */
   bare?: { role: 'trust' | 'permissions'; source: SourcedDocument };
   /** Line/column of a path in the file. */
@@ -346,6 +348,10 @@ export function readLintInput(file: string, text: string, hints: { roleArn?: str
   if (!isObject(value)) throw new LintInputError(file, 'expected a JSON/YAML object at the top level', 1, 1);
   if (Array.isArray(value.RoleDetailList) || Array.isArray(value.Policies)) return readAuthorizationDetails(file, value, position);
   if (isObject(value.Role) && value.Role.AssumeRolePolicyDocument !== undefined) return readGetRole(file, value, position);
+  if (isObject(value.Policy) && typeof value.Policy.Content === 'string' && value.Policy.PolicySummary?.Type === 'SERVICE_CONTROL_POLICY') {
+    const summary = value.Policy.PolicySummary;
+    return { file, kind: 'scp', roles: [], managed: [], scps: [{ kind: 'scp', name: summary.Name ?? summary.Id ?? 'scp', arn: summary.Arn, document: value.Policy.Content, file, path: ['Policy', 'Content'], embedded: true, label: `SCP ${summary.Name ?? summary.Id}` }], position };
+  }
   if (value.planned_values || value.format_version && value.terraform_version) return readTerraformPlan(file, value, position, account);
   if (isObject(value.Resources) || value.AWSTemplateFormatVersion) return readCloudFormation(file, value, position, account, hints.region);
   if (looksLikePolicy(value)) {
