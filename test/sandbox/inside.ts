@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, readlinkSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { constants as osConstants } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
@@ -192,6 +193,9 @@ try {
   // started by hand without the pipe: no lifeline
 }
 
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
+
 async function main(): Promise<void> {
   const result: SandboxResultFile = { steps: [], requests: [], issued: [], dnsQueries: [], productEnv: {} };
   const closers: Array<() => Promise<unknown> | unknown> = [];
@@ -249,6 +253,7 @@ async function main(): Promise<void> {
       log(`step ${i}: ${step.cmd.join(' ')} → ${r.exitCode}${r.timedOut ? ' (timed out)' : ''} in ${r.durationMs} ms`);
     }
     result.dnsQueries = dns.queries;
+    log(`event loop delay: max ${Math.round(loopDelay.max / 1e6)} ms, p99 ${Math.round(loopDelay.percentile(99) / 1e6)} ms`);
     result.terminationLog = readFileSync(TERMINATION_LOG, 'utf8');
     if (standin) {
       result.requests = standin.requests;
