@@ -84,6 +84,13 @@ t.test('a failing world in a real terminal', { timeout: 240_000, skip: !hasTmux 
   t.match(s, new RegExp(failing.code), 'the code is in the details');
 
   tmux('send-keys', '-t', SESSION, 'Enter'); // close
+  // r: the runner re-runs the probe (and what needs it) with the other outcomes standing in; nothing changed in
+  // the world, so it fails the same way.
+  tmux('send-keys', '-t', SESSION, 'r');
+  s = await waitFor((s) => s.includes('Re-ran '), 'the end of the re-run');
+  t.match(s, new RegExp(`Re-ran ${failing.probe.replace('.', '\\.')}`), 'the re-run names the probe');
+  t.match(s, new RegExp(`› \\[✗\\] ${failing.probe.replace('.', '\\.')}\\s+${failing.code}`), 'it fails the same way, still selected');
+  t.match(s, new RegExp(`${report.summary.fail} failed`), 'the counts are unchanged');
   tmux('send-keys', '-t', SESSION, 'f');
   s = await waitFor((s) => s.includes('failures only'), 'the failures-only filter');
   t.notMatch(s, /\[✓\]/, 'no passing probe under the filter');

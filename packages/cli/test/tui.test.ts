@@ -170,6 +170,7 @@ t.test('r re-runs the selected probe and what needs it, the rest standing in; re
   source.push(...fixed.map(out), done(reportOf(fixed, 0)));
   f = await until(frame, (f) => f.includes('done'), 'the end of the re-run');
   t.match(f, /› \[✓\] policy\.trust\s+OK/, 'the selection stayed on the re-run probe');
+  t.match(f, /Re-ran identity\.self-assume and 1 more: 2 passed, 0 failed/, 'the footer says what the re-run did');
   t.match(f, /\[☠\] network\.tcp warehouse/, 'untouched outcomes remain');
   t.match(f, /6 passed, 1 warning, 0 failed, 0 skipped, 1 error/, 'counts merge old and new outcomes');
   app.stdin.write('q');

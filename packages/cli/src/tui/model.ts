@@ -230,6 +230,7 @@ function finishRun(state: TuiState, report: Report): TuiState {
   const tasks = [...kept, ...rebuilt];
   const merged = mergeReport(state.report, report, state.scope, tasks, probeRank, state.warnOk);
   let next: TuiState = { ...state, tasks, probeRank, running: false, report: merged, context: merged.context, seq };
+  if (state.scope) next.notice = rerunNotice(state.scope, report.outcomes);
   if (!next.userMoved) {
     const firstFailure = visibleRows(next).find((row) => row.outcome?.status === 'fail' || row.outcome?.status === 'error');
     if (firstFailure) next = { ...next, selectedKey: firstFailure.key };
@@ -250,6 +251,14 @@ function mergeReport(
   const outcomes = sortTasks(tasks, probeRank).flatMap((task) => task.outcomes);
   const summary = summarize(outcomes);
   return { ...report, outcomes, summary, exitCode: exitCodeFor(outcomes, warnOk), startedAt: previous.startedAt };
+}
+
+/** The footer's word on a finished re-run: what ran and how it ended. */
+export function rerunNotice(scope: string[], outcomes: Outcome[]): string {
+  const c = summarize(outcomes);
+  const what = scope.length === 1 ? scope[0] : `${scope[0]} and ${scope.length - 1} more`;
+  const parts = [`${c.pass} passed`, c.warn ? `${c.warn} warning${c.warn === 1 ? '' : 's'}` : '', `${c.fail} failed`, c.skip ? `${c.skip} skipped` : '', c.error ? `${c.error} error${c.error === 1 ? '' : 's'}` : ''];
+  return `Re-ran ${what}: ${parts.filter(Boolean).join(', ')}`;
 }
 
 export function summarize(outcomes: Outcome[]): Summary {
