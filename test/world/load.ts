@@ -10,6 +10,7 @@ import { CODES } from '../../packages/core/src/catalog/index.ts';
 import { AREAS } from '../../packages/core/src/types.ts';
 import { parseConfig, isConfigError } from '../../packages/core/src/config.ts';
 import { allProbes } from '../../packages/core/src/probes/index.ts';
+import { resolveInWorld } from '../sandbox/plan.ts';
 
 /** Probe ids an expectation may name: CATALOG.md's (the contract) and whatever the registry holds. A typo must
  *  not pass silently, which a `count: 0` expectation on a probe that never runs would. */
@@ -185,6 +186,11 @@ function crossChecks(world: World, problems: string[], warnings: string[]): void
   for (const key of Object.keys(world.network.reach)) {
     const port = Number(key.slice(key.lastIndexOf(':') + 1));
     if (!(port >= 1 && port <= 65535)) problems.push(`network.reach["${key}"]: port must be 1-65535`);
+    const host = key.slice(0, key.lastIndexOf(':'));
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) {
+      const answer = resolveInWorld(world, host);
+      if (!Array.isArray(answer)) problems.push(`network.reach["${key}"]: ${host} does not resolve in this world (${answer}); name an address or a name network.hosts lists`);
+    }
   }
   if (world.pod.irsa && world.pod.injected !== 'irsa' && world.pod.injected !== 'both')
     warnings.push(`warning: pod.irsa: ignored unless pod.injected is irsa or both`);

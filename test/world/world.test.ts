@@ -75,6 +75,7 @@ t.test('bad worlds: each problem names its field', async (t) => {
     ['bad reach mode', (w) => (w.network = { reach: { '10.0.8.12:5439': 'blackhole' } }), 'network.reach["10.0.8.12:5439"]:'],
     ['reach key without port', (w) => (w.network = { reach: { '10.0.8.12': 'drop' } }), 'network.reach["10.0.8.12"]'],
     ['reach port out of range', (w) => (w.network = { reach: { '10.0.8.12:70000': 'drop' } }), 'network.reach["10.0.8.12:70000"]: port must be 1-65535'],
+    ['reach by a name that does not resolve', (w) => (w.network = { reach: { 'nowhere.example.internal:443': 'drop' } }), 'network.reach["nowhere.example.internal:443"]: nowhere.example.internal does not resolve'],
     ['bad DNS answer', (w) => (w.network = { hosts: { 'a.example': ['10.0.0.300'] } }), 'network.hosts["a.example"]'],
     ['bad DNS failure mode', (w) => (w.network = { hosts: { 'a.example': 'refused' } }), 'network.hosts["a.example"]'],
     ['bad account', (w) => (w.account = '1234'), 'account: must be a 12-digit AWS account id'],
