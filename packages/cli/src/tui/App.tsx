@@ -122,9 +122,7 @@ export function App({ source, theme, context, version, warnOk, saveReport, size:
                 ) : null}
               </>
             ) : (
-              <>
-                <LiveLog />
-              </>
+              <LiveLog />
             )}
             <Footer keys={keys} />
           </Box>

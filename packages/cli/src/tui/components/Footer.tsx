@@ -26,7 +26,7 @@ export function Footer({ keys }: FooterProps) {
   if (c.running || c.queued) parts.push({ text: `${c.running} running, ${c.queued} queued`, color: theme.accent });
   return (
     <Box flexDirection="column">
-      <Box>
+      <Text wrap="truncate-end">
         {parts.map((part, i) => (
           <Text key={part.text} color={part.color}>
             {i > 0 ? ', ' : ''}
@@ -34,7 +34,7 @@ export function Footer({ keys }: FooterProps) {
           </Text>
         ))}
         {state.failuresOnly ? <Text color={theme.warn}>{`  [failures only: ${c.hidden} hidden]`}</Text> : null}
-      </Box>
+      </Text>
       {state.notice ? (
         <Text wrap="truncate-end" color={theme.accent}>
           {state.notice}
