@@ -94,6 +94,12 @@ t.test('the CLI: exit codes and formats', async (t) => {
   const s = lintCli([join(dir, 'authz.json'), join(dir, 'scp.json'), ...FLAGS, '--format', 'json']);
   t.equal(s.code, 3);
   t.same(JSON.parse(s.stdout).findings.map((f: { code: string; file: string }) => [f.code, f.file.endsWith('scp.json')]), [['PERMISSION_SCP_BLOCKS', true], ['PERMISSION_SCP_BLOCKS', true]]);
+  // a key policy without the role and without delegation to IAM: PERMISSION_KMS_DECRYPT_MISSING
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1f2e3d4c-0000-0000-0000-000000000001';
+  writeFileSync(join(dir, 'key-policy.json'), JSON.stringify({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/key-admin' }, Action: 'kms:*', Resource: '*' }] }), PolicyName: 'default' }));
+  const k = lintCli([join(dir, 'authz.json'), ...FLAGS, '--key-policy', `${KEY}=${join(dir, 'key-policy.json')}`, '--format', 'json']);
+  t.equal(k.code, 3, k.stderr);
+  t.same(JSON.parse(k.stdout).findings.map((f: { code: string; evidence: { missing: string } }) => [f.code, f.evidence.missing]), [['PERMISSION_KMS_DECRYPT_MISSING', 'key-policy']]);
   // bad input names the position
   writeFileSync(join(dir, 'broken.json'), '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow",,}\n  ]\n}\n');
   const bad = lintCli([join(dir, 'broken.json'), ...FLAGS]);

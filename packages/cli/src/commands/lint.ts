@@ -11,11 +11,13 @@ import { parseArgs, last } from './run.ts';
 
 export const LINT_USAGE = `Usage: gateway-doctor lint FILE... [--config F | --role-arn ARN --platform-account-id ID --organization-id ID
                              [--namespace NS] [--service-account SA] [--cluster-name C] [--region R] [--secrets ARN,...]]
-                             [--format text|json|sarif] [--warn-ok]
+                             [--key-policy KEY_ARN=FILE]... [--format text|json|sarif] [--warn-ok]
 
 Checks trust and permission policies offline against the contract (Pod Identity, platform with ExternalId, self).
 FILE: a policy JSON, \`aws iam get-role\` or \`aws iam get-account-authorization-details\` output, a Terraform plan
 (\`terraform show -json plan.out\`), or a CloudFormation template (JSON or YAML).
+--key-policy: a customer managed key's policy (\`aws kms get-key-policy --key-id ARN --policy-name default\` output)
+to check the role's kms:Decrypt on it.
 Exit: 0 clean, 3 a failing finding, 4 only warnings (0 with --warn-ok), 2 bad input or usage.`;
 
 /** A flag's values: repeated flags become arrays in parseArgs. */
@@ -23,7 +25,7 @@ export function listOf(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
-const VALUE_FLAGS = ['config', 'role-arn', 'platform-account-id', 'organization-id', 'namespace', 'service-account', 'cluster-name', 'region', 'secrets', 'format'];
+const VALUE_FLAGS = ['key-policy', 'config', 'role-arn', 'platform-account-id', 'organization-id', 'namespace', 'service-account', 'cluster-name', 'region', 'secrets', 'format'];
 
 function usageError(message: string): number {
   process.stderr.write(`gateway-doctor lint: ${message}\n\n${LINT_USAGE}\n`);
@@ -108,7 +110,30 @@ export async function main(argv: string[]): Promise<number> {
       if (inputs[i].kind === 'cloudformation' || inputs[i].kind === 'terraform-plan') inputs[i] = readLintInput(inputs[i].file, readFileSync(inputs[i].file, 'utf8'), { roleArn: contract.roleArn, region: contract.region });
     }
   }
-  const result = lintInputs(inputs, contract);
+  const keyPolicies = [];
+  for (const spec of listOf(args.values['key-policy'])) {
+    const eq = spec.lastIndexOf('=');
+    const keyArn = spec.slice(0, eq);
+    const file = spec.slice(eq + 1);
+    if (eq < 0 || !/^arn:aws[a-z-]*:kms:/.test(keyArn)) return usageError(`--key-policy takes KEY_ARN=FILE, got ${JSON.stringify(spec)}`);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      process.stderr.write(`gateway-doctor lint: ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+    let document: unknown;
+    try {
+      const parsed = JSON.parse(text);
+      document = typeof parsed?.Policy === 'string' ? parsed.Policy : parsed;
+    } catch (e) {
+      process.stderr.write(`gateway-doctor lint: ${file}: not valid JSON: ${(e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+    keyPolicies.push({ keyArn, document, input: { file, kind: 'policy' as const, roles: [], managed: [], position: () => undefined } });
+  }
+  const result = lintInputs(inputs, contract, keyPolicies);
   const out = format === 'json' ? lintJson(result) : format === 'sarif' ? lintSarif(result) : lintText(result);
   process.stdout.write(out);
   if (result.findings.some((f) => f.status === 'fail')) return EXIT.FAIL;

@@ -3,7 +3,7 @@
 // policy.trust and policy.permissions; each finding gets its file, line and JSON pointer. Renders text, JSON and
 // SARIF 2.1.0 (ruleId = the code, stable).
 import { analyzeTrust, type SelfAdmission } from '../analyze/trust.ts';
-import { analyzePermissions, type NamedPolicy } from '../analyze/permissions.ts';
+import { analyzeKmsDecrypt, analyzePermissions, type NamedPolicy } from '../analyze/permissions.ts';
 import { roleNameOfArn } from '../analyze/iam.ts';
 import type { PolicyContract, PolicyFinding } from '../analyze/policy-types.ts';
 import { CODES } from '../catalog/index.ts';
@@ -26,8 +26,19 @@ export interface LintResult {
   notes: string[];
 }
 
-/** Lints the inputs against the contract. `contract.roleArn` picks the role when an input holds several. */
-export function lintInputs(inputs: LintInput[], contract: PolicyContract): LintResult {
+export interface KeyPolicyInput {
+  keyArn: string;
+  /** The key policy (`aws kms get-key-policy --query Policy --output text`, or its JSON output). */
+  document: unknown;
+  input: LintInput;
+}
+
+/**
+ * Lints the inputs against the contract. `contract.roleArn` picks the role when an input holds several. Key
+ * policies, where given, are checked for the role's kms:Decrypt (with the role's identity policies where the key
+ * policy delegates to IAM).
+ */
+export function lintInputs(inputs: LintInput[], contract: PolicyContract, keyPolicies: KeyPolicyInput[] = []): LintResult {
   const findings: LintFinding[] = [];
   const analysed: string[] = [];
   const notes: string[] = [];
@@ -104,6 +115,28 @@ export function lintInputs(inputs: LintInput[], contract: PolicyContract): LintR
       }
     }
     for (const u of analysis.unreadable) notes.push(`policy ${u.policy.name} could not be parsed: ${u.message}`);
+  }
+  for (const key of keyPolicies) {
+    const verdict = analyzeKmsDecrypt(key.document, identity.map((x) => x.policy.document), contract.roleArn, key.keyArn, { region: contract.region, roleId: contract.roleId });
+    analysed.push(`key policy of ${key.keyArn}`);
+    if (verdict.allowed) continue;
+    const source: SourcedDocument = { document: key.document, file: key.input.file, path: [], embedded: false, label: `key ${key.keyArn}` };
+    push(key.input, source, {
+      code: verdict.code ?? 'PERMISSION_KMS_DECRYPT_MISSING',
+      status: 'fail',
+      subject: key.keyArn,
+      summary: verdict.missing === 'key-policy'
+        ? `The key policy of ${key.keyArn} neither grants ${contract.roleArn} kms:Decrypt nor delegates to IAM`
+        : verdict.missing === 'identity-policy'
+          ? `The key policy of ${key.keyArn} delegates to IAM, but no permission policy of the role grants kms:Decrypt on it`
+          : `An explicit Deny blocks kms:Decrypt on ${key.keyArn}`,
+      location: { kind: 'key', policyArn: key.keyArn, pointer: '/Statement' },
+      key: 'Action',
+      expected: 'kms:Decrypt',
+      actual: verdict.explains.join('; '),
+      evidence: { keyArn: key.keyArn, missing: verdict.missing ?? '' },
+      remedy: verdict.remedy ? { text: verdict.remedy.text, policy: verdict.remedy.policy } : undefined,
+    });
   }
   return { findings, analysed, notes };
 }
