@@ -161,6 +161,13 @@ export async function assumeRole(sc: StandinContext, input: AssumeInput): Promis
     throw new AwsFault('PackedPolicyTooLarge', `Packed size of ${what} consumes ${packed}% of allotted space.`, 400);
   }
 
+  let sessionPolicy: unknown;
+  if (input.policy) {
+    try { sessionPolicy = JSON.parse(input.policy); } catch {
+      throw new AwsFault('MalformedPolicyDocument', 'The policy is not in the valid JSON format.', 400);
+    }
+  }
+  // Managed session policies (PolicyArns) are not modelled: the gateway never passes them.
   const parsed = parseRoleArn(role.Arn)!;
   const transitive = [...new Set([...Object.keys(inherited), ...(input.transitiveTagKeys ?? [])])];
   const principal: Principal = {
@@ -176,6 +183,7 @@ export async function assumeRole(sc: StandinContext, input: AssumeInput): Promis
     expiration: new Date(Date.now() + duration * 1000),
     chained,
     sourceIdentity: input.sourceIdentity ?? caller.sourceIdentity,
+    ...(sessionPolicy ? { sessionPolicy } : {}),
   };
   const credentials = sc.issue(principal);
   return { principal, credentials, packedPolicySize: packed };

@@ -101,6 +101,7 @@ export async function authorize(world: WorldView, input: AuthorizeInput): Promis
       ? [{ orgIdentifier: 'o-world', policies: rcps.map((p, i) => ({ name: `rcp-${i}`, policy: p })) }]
       : [],
     ...(input.resourcePolicy ? { resourcePolicy: input.resourcePolicy } : {}),
+    ...(caller.sessionPolicy ? { sessionPolicy: caller.sessionPolicy } : {}),
     ...(permissionBoundaryPolicies ? { permissionBoundaryPolicies } : {}),
   };
 

@@ -127,6 +127,17 @@ t.test('a chained session keeps the six tags and may chain again only within the
   t.equal(conflict.name, 'InvalidParameterValue', 'still inherited at the second hop');
   const again = await sts(s, hop1).send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'hop2', Tags: [{ Key: 'gateway-doctor', Value: 'probe' }] }));
   t.ok(again.AssumedRoleUser?.Arn?.endsWith('/hop2'));
+
+  // A session policy caps what the session may do afterwards (even where the trust names the role ARN).
+  const capped = await sts(s, pod).send(new AssumeRoleCommand({
+    RoleArn: ROLE_ARN, RoleSessionName: 'capped', Tags: [{ Key: 'gateway-doctor', Value: 'probe' }],
+    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }),
+  }));
+  const cappedCreds = { accessKeyId: capped.Credentials!.AccessKeyId!, secretAccessKey: capped.Credentials!.SecretAccessKey!, sessionToken: capped.Credentials!.SessionToken! };
+  const blocked = await sts(s, cappedCreds).send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'hop3' })).catch((e: any) => e);
+  t.equal(blocked.name, 'AccessDenied', 'the session policy does not allow sts:AssumeRole');
+  const malformed = await sts(s, pod).send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'bad', Policy: '{not json' })).catch((e: any) => e);
+  t.equal(malformed.name, 'MalformedPolicyDocumentException', 'wire code MalformedPolicyDocument');
 });
 
 t.test('AssumeRoleWithWebIdentity (IRSA)', async (t) => {

@@ -38,6 +38,8 @@ export interface Principal {
   /** true when this session was obtained by a principal that was itself an assumed-role session */
   chained: boolean;
   sourceIdentity?: string;
+  /** the inline session policy passed to AssumeRole (Policy): caps every later request of this session */
+  sessionPolicy?: unknown;
 }
 
 export interface IssuedCredential {
