@@ -163,6 +163,7 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
   // exit before its deadline ever fired.
   const runDeadline = deadlineSignal(tuning.runTimeoutMs, 'run deadline');
   const runSignal = options.signal ? AbortSignal.any([options.signal, runDeadline.signal]) : runDeadline.signal;
+  const clock = new DeadlineClock();
   const aws: AwsAccess = options.aws ?? createAwsAccess({ config, env, signal: runSignal, debug: log });
 
   // ---- plan ----
@@ -305,7 +306,7 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
     task.state = 'running';
     queue.push({ schemaVersion: SCHEMA_VERSION, type: 'probe-start', probe: task.probe.meta.id, ...(task.subject !== undefined ? { subject: task.subject } : {}) });
     const t0 = performance.now();
-    const taskTimer = deadlineSignal(tuning.probeTimeoutMs, 'probe deadline');
+    const taskTimer = clock.deadline(tuning.probeTimeoutMs, 'probe deadline');
     const taskDeadline = taskTimer.signal;
     const signal = AbortSignal.any([runSignal, taskDeadline]);
     const recorded: Record<string, unknown> = {};
@@ -316,7 +317,7 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
       ...(task.subject !== undefined ? { subject: task.subject } : {}),
       signal,
       results,
-      aws: isAwsAccessRoot(aws) ? aws.forTask(signal, { pauseDeadline: taskTimer.pause }) : aws,
+      aws: isAwsAccessRoot(aws) ? aws.forTask(signal, { pauseDeadline: clock.pause }) : aws,
       record: (evidence) => Object.assign(recorded, evidence),
       log: (message, data) => log(`[${describeTask(task.probe.meta.id, task.subject)}] ${message}${data ? ' ' + safeJson(redactDeep(data)) : ''}`),
     };
@@ -559,50 +560,74 @@ function needsUnmetOutcome(task: Task, unmet: Task[], missing: string[]): Outcom
 }
 
 /** An abort signal that fires after `ms` on a ref'd timer (so the process waits for it); `clear` when done. */
-/**
- * `pause()` stops the clock until the returned resume is called (nesting counts): the AWS access layer pauses a
- * probe's deadline while it imports an SDK client — our own start-up cost (EC2's client alone takes seconds on a
- * loaded machine), not the latency the deadline is there to bound. The run deadline never pauses.
- */
-function deadlineSignal(ms: number, what: string): { signal: AbortSignal; clear(): void; pause(): () => void } {
+/** A ref'd-timer abort signal (so the process waits for it); `clear` when done. The run deadline uses this. */
+function deadlineSignal(ms: number, what: string): { signal: AbortSignal; clear(): void } {
   const controller = new AbortController();
-  const fire = () => {
-    const reason = new Error(`${what} of ${ms} ms passed`);
-    reason.name = 'TimeoutError';
-    controller.abort(reason);
-  };
-  let remaining = ms;
-  let since = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(fire, ms);
-  let pauses = 0;
-  let cleared = false;
-  const resume = () => {
-    pauses -= 1;
-    if (pauses === 0 && !cleared && !controller.signal.aborted) {
-      since = performance.now();
-      timer = setTimeout(fire, Math.max(0, remaining));
-    }
-  };
-  return {
-    signal: controller.signal,
-    clear: () => {
-      cleared = true;
-      if (timer) clearTimeout(timer);
-    },
-    pause: () => {
-      if (pauses++ === 0 && timer) {
-        clearTimeout(timer);
-        timer = undefined;
-        remaining -= performance.now() - since;
+  const timer = setTimeout(() => controller.abort(timeoutReason(what, ms)), ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+function timeoutReason(what: string, ms: number): Error {
+  const reason = new Error(`${what} of ${ms} ms passed`);
+  reason.name = 'TimeoutError';
+  return reason;
+}
+
+/**
+ * The probe deadlines' clock. `pause()` stops every task deadline (running ones, and ones started meanwhile)
+ * until the returned resume is called; pauses nest. The AWS layer pauses while it loads an SDK client: loading
+ * EC2's client evaluates megabytes of JavaScript synchronously and blocks the event loop for seconds on a busy
+ * machine — our own start-up cost, not the latency a probe deadline bounds, and it stalls every probe at once.
+ * The run deadline never pauses.
+ */
+export class DeadlineClock {
+  private pauses = 0;
+  private readonly active = new Set<{ remaining: number; since: number; timer?: ReturnType<typeof setTimeout>; fire(): void }>();
+
+  /** A task deadline of `ms` of unpaused time. */
+  deadline(ms: number, what: string): { signal: AbortSignal; clear(): void } {
+    const controller = new AbortController();
+    const entry = {
+      remaining: ms,
+      since: performance.now(),
+      timer: undefined as ReturnType<typeof setTimeout> | undefined,
+      fire: () => {
+        this.active.delete(entry);
+        controller.abort(timeoutReason(what, ms));
+      },
+    };
+    this.active.add(entry);
+    if (this.pauses === 0) entry.timer = setTimeout(entry.fire, ms);
+    return {
+      signal: controller.signal,
+      clear: () => {
+        if (entry.timer) clearTimeout(entry.timer);
+        this.active.delete(entry);
+      },
+    };
+  }
+
+  pause = (): (() => void) => {
+    if (this.pauses++ === 0) {
+      const now = performance.now();
+      for (const entry of this.active) {
+        if (entry.timer) clearTimeout(entry.timer);
+        entry.timer = undefined;
+        entry.remaining -= now - entry.since;
       }
-      let resumed = false;
-      return () => {
-        if (!resumed) {
-          resumed = true;
-          resume();
+    }
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      if (--this.pauses === 0) {
+        const now = performance.now();
+        for (const entry of this.active) {
+          entry.since = now;
+          entry.timer = setTimeout(entry.fire, Math.max(0, entry.remaining));
         }
-      };
-    },
+      }
+    };
   };
 }
 

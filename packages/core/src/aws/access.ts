@@ -39,7 +39,7 @@ export interface AwsAccessRoot extends AwsAccess {
 }
 
 export interface TaskHooks {
-  /** Stops the task's deadline clock while an SDK module loads; returns the resume function. */
+  /** Stops the probe deadlines' clock while an SDK module loads (it blocks the event loop); returns resume. */
   pauseDeadline?: () => () => void;
 }
 
