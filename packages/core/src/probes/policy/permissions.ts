@@ -20,6 +20,9 @@ export const meta = {
 
 export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   const started = Date.now();
+  // The key reads do not depend on the role's documents: start them at once, beside the IAM reads.
+  const keyReads = readKeys(ctx);
+  keyReads.catch(() => {});
   const docs = await readRoleDocuments(ctx);
   const denied: string[] = [];
   let firstError: unknown;
@@ -43,17 +46,18 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
     ctx.record({ [`unreadable:${u.policy.name}`]: u.message });
   }
   // The KMS reads are a best-effort extra (secrets.read sees the live answer): bounded so they never cost the outcome.
-  const kmsFindings: PolicyFinding[] = [];
-  const budget = Math.min(2000, ctx.config.options.probeTimeoutMs - (Date.now() - started) - 1000);
+  const budget = ctx.config.options.probeTimeoutMs - (Date.now() - started) - 500;
   let timer: NodeJS.Timeout | undefined;
-  const kmsNotes = budget <= 0 || ctx.config.secrets.length === 0 ? { kms: 'not checked: no time left in the probe deadline' } : await Promise.race([
-    checkKms(ctx, identityPolicies, contract.roleId, kmsFindings),
-    new Promise<Record<string, string>>((resolve) => {
-      timer = setTimeout(() => resolve({ kms: `not checked: the key reads did not finish within ${budget} ms` }), budget);
-    }),
-  ]);
+  const keys = budget <= 0 || ctx.config.secrets.length === 0
+    ? { keys: [], notes: { kms: 'not checked: no time left in the probe deadline' } }
+    : await Promise.race([
+        keyReads,
+        new Promise<KeyReads>((resolve) => {
+          timer = setTimeout(() => resolve({ keys: [], notes: { kms: `not checked: the key reads did not finish within the probe deadline` } }), budget);
+        }),
+      ]);
   clearTimeout(timer);
-  findings.push(...kmsFindings);
+  const kmsNotes = checkKms(ctx, keys, identityPolicies, contract.roleId, findings);
   ctx.record({
     roleName: docs.roleName,
     selfAdmission,
@@ -71,39 +75,55 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   return findings.map(toFinding);
 }
 
-/** kms:Decrypt for secrets under a customer managed key; reads that fail only leave a note (secrets.read is live). */
-async function checkKms(ctx: ProbeContext, identity: NamedPolicy[], roleId: string | undefined, findings: PolicyFinding[]): Promise<Record<string, string>> {
-  const notes: Record<string, string> = {};
-  for (const secretArn of ctx.config.secrets) {
-    const region = secretArn.split(':')[3] || ctx.config.region;
-    try {
-      const secret = await ctx.aws.call('secretsmanager', 'DescribeSecret', { SecretId: secretArn }, { region });
-      const keyId: string | undefined = secret.KmsKeyId;
-      if (!keyId || keyId === 'alias/aws/secretsmanager') continue; // the AWS managed key: usable through Secrets Manager
-      const { KeyMetadata } = await ctx.aws.call('kms', 'DescribeKey', { KeyId: keyId }, { region });
-      if (KeyMetadata?.KeyManager === 'AWS') continue;
-      const keyArn: string = KeyMetadata?.Arn ?? keyId;
-      const { Policy } = await ctx.aws.call('kms', 'GetKeyPolicy', { KeyId: keyArn, PolicyName: 'default' }, { region });
-      const verdict = analyzeKmsDecrypt(Policy, identity.map((p) => p.document), ctx.config.roleArn, keyArn, { region, secretArn, roleId });
-      notes[`kms:${secretArn}`] = verdict.explains.join('; ');
-      if (verdict.allowed || verdict.code !== 'PERMISSION_KMS_DECRYPT_MISSING') continue;
-      findings.push({
-        code: 'PERMISSION_KMS_DECRYPT_MISSING',
-        status: 'fail',
-        subject: secretArn,
-        summary: verdict.missing === 'key-policy'
-          ? `The key policy of ${keyArn}, which encrypts ${secretArn}, neither grants ${ctx.config.roleArn} kms:Decrypt nor delegates to IAM`
-          : `The key policy of ${keyArn} delegates to IAM, but no policy of ${roleNameOfArn(ctx.config.roleArn)} grants kms:Decrypt on it (needed to read ${secretArn})`,
-        location: verdict.missing === 'key-policy' ? { kind: 'key', policyArn: keyArn, pointer: '/Statement' } : { kind: 'inline', pointer: '/Statement' },
-        key: 'Action',
-        expected: 'kms:Decrypt',
-        actual: 'not granted',
-        evidence: { keyArn, secret: secretArn, missing: verdict.missing ?? '' },
-        remedy: { text: verdict.remedy?.text ?? 'Grant kms:Decrypt on the key.', policy: verdict.remedy?.policy },
-      });
-    } catch (err) {
-      notes[`kms:${secretArn}`] = `not checked: ${isAwsCallError(err) ? `${err.info.service}:${err.info.operation} ${err.info.awsCode ?? err.info.kind}` : 'read failed'}`;
-    }
+interface KeyReads {
+  keys: { secretArn: string; keyArn: string; policy: unknown; region: string }[];
+  notes: Record<string, string>;
+}
+
+/** For each secret under a customer managed key: the key's ARN and policy (DescribeSecret, DescribeKey, GetKeyPolicy). */
+async function readKeys(ctx: ProbeContext): Promise<KeyReads> {
+  const out: KeyReads = { keys: [], notes: {} };
+  await Promise.all(
+    ctx.config.secrets.map(async (secretArn) => {
+      const region = secretArn.split(':')[3] || ctx.config.region;
+      try {
+        const secret = await ctx.aws.call('secretsmanager', 'DescribeSecret', { SecretId: secretArn }, { region });
+        const keyId: string | undefined = secret.KmsKeyId;
+        if (!keyId || keyId === 'alias/aws/secretsmanager') return; // the AWS managed key: usable through Secrets Manager
+        const { KeyMetadata } = await ctx.aws.call('kms', 'DescribeKey', { KeyId: keyId }, { region });
+        if (KeyMetadata?.KeyManager === 'AWS') return;
+        const keyArn: string = KeyMetadata?.Arn ?? keyId;
+        const { Policy } = await ctx.aws.call('kms', 'GetKeyPolicy', { KeyId: keyArn, PolicyName: 'default' }, { region });
+        out.keys.push({ secretArn, keyArn, policy: Policy, region });
+      } catch (err) {
+        out.notes[`kms:${secretArn}`] = `not checked: ${isAwsCallError(err) ? `${err.info.service}:${err.info.operation} ${err.info.awsCode ?? err.info.kind}` : 'read failed'}`;
+      }
+    }),
+  );
+  return out;
+}
+
+/** kms:Decrypt for secrets under a customer managed key, from the key policies read. */
+function checkKms(ctx: ProbeContext, reads: KeyReads, identity: NamedPolicy[], roleId: string | undefined, findings: PolicyFinding[]): Record<string, string> {
+  const notes: Record<string, string> = { ...reads.notes };
+  for (const { secretArn, keyArn, policy, region } of reads.keys) {
+    const verdict = analyzeKmsDecrypt(policy, identity.map((p) => p.document), ctx.config.roleArn, keyArn, { region, secretArn, roleId });
+    notes[`kms:${secretArn}`] = verdict.explains.join('; ');
+    if (verdict.allowed || verdict.code !== 'PERMISSION_KMS_DECRYPT_MISSING') continue;
+    findings.push({
+      code: 'PERMISSION_KMS_DECRYPT_MISSING',
+      status: 'fail',
+      subject: secretArn,
+      summary: verdict.missing === 'key-policy'
+        ? `The key policy of ${keyArn}, which encrypts ${secretArn}, neither grants ${ctx.config.roleArn} kms:Decrypt nor delegates to IAM`
+        : `The key policy of ${keyArn} delegates to IAM, but no policy of ${roleNameOfArn(ctx.config.roleArn)} grants kms:Decrypt on it (needed to read ${secretArn})`,
+      location: verdict.missing === 'key-policy' ? { kind: 'key', policyArn: keyArn, pointer: '/Statement' } : { kind: 'inline', pointer: '/Statement' },
+      key: 'Action',
+      expected: 'kms:Decrypt',
+      actual: 'not granted',
+      evidence: { keyArn, secret: secretArn, missing: verdict.missing ?? '' },
+      remedy: { text: verdict.remedy?.text ?? 'Grant kms:Decrypt on the key.', policy: verdict.remedy?.policy },
+    });
   }
   return notes;
 }
