@@ -331,6 +331,8 @@ t.test('classifyAwsError: the shapes the SDK, the handler and Node throw', async
   t.notOk(secret.message.includes('CanaryToken'), 'messages are redacted');
 });
 
+// CI runs 2,000 cases; a nightly-sized run sets FUZZ_RUNS=100000.
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 t.test('classifyAwsError never throws and is deterministic (property)', async (t) => {
   const anyError = fc.oneof(
     fc.anything(),
@@ -342,7 +344,7 @@ t.test('classifyAwsError never throws and is deterministic (property)', async (t
       const b = classifyAwsError(err, 'sts', 'GetCallerIdentity');
       return JSON.stringify(a) === JSON.stringify(b) && typeof a.kind === 'string' && typeof a.message === 'string';
     }),
-    { numRuns: 2000 },
+    { numRuns: FUZZ_RUNS },
   );
-  t.pass('2000 generated errors classified');
+  t.pass(`${FUZZ_RUNS} generated errors classified`);
 });

@@ -3,7 +3,7 @@
 // No network here; the AWS access layer is tested against a loopback server in engine-aws.test.ts.
 import t from 'tap';
 import type { Config, Finding, Outcome, Probe, ProbeContext, ProbeMeta, Report, RunEvent, AwsAccess } from '../src/types.ts';
-import { runProbes, runToReport } from '../src/runner.ts';
+import { runProbes, runToReport, DeadlineClock } from '../src/runner.ts';
 import { buildRegistry, RegistryError } from '../src/registry.ts';
 import { loadConfig, parseConfig, ConfigError, podIdentityDefaults } from '../src/config.ts';
 import { detectWhere } from '../src/where.ts';
@@ -643,4 +643,24 @@ t.test('runner: the AWS layer may pause a task deadline while an SDK client load
   });
   const { report } = await collect(config({ options: { probeTimeoutMs: 100 } }), [p, hang], { aws: paused });
   t.same(report.outcomes.map(brief), ['identity.caller  pass OK', 'identity.env  error PROBE_TIMEOUT']);
+});
+
+t.test('DeadlineClock: a paused deadline does not fire until resumed; pauses nest', async (t) => {
+  const clock = new DeadlineClock();
+  const d = clock.deadline(40, 'probe deadline');
+  const resumeA = clock.pause();
+  const resumeB = clock.pause();
+  await new Promise((r) => setTimeout(r, 80));
+  t.equal(d.signal.aborted, false, 'paused: not fired');
+  resumeA();
+  await new Promise((r) => setTimeout(r, 80));
+  t.equal(d.signal.aborted, false, 'still paused by the second pause');
+  resumeB();
+  await new Promise((r) => setTimeout(r, 120));
+  t.equal(d.signal.aborted, true, 'fires once resumed');
+  t.match(String((d.signal.reason as Error).message), /probe deadline of 40 ms passed/);
+  const cleared = clock.deadline(10, 'x');
+  cleared.clear();
+  await new Promise((r) => setTimeout(r, 30));
+  t.equal(cleared.signal.aborted, false, 'a cleared deadline never fires');
 });
