@@ -65,7 +65,10 @@ export function probeAddress(address: string, port: number, opts: TcpOptions): P
     const onAbort = () => finish(connectedAt === undefined ? 'timeout' : 'connected', 'ABORTED');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) return onAbort();
-    const deadline = setTimeout(() => finish('timeout'), opts.timeoutMs);
+    // On a lagging event loop the deadline timer can fire in the same turn as an already-completed connect
+    // (timers run before I/O callbacks): give pending I/O one pass (setImmediate runs after it) before calling
+    // it a timeout, so load never turns a connection into a false TCP_TIMEOUT.
+    const deadline = setTimeout(() => setImmediate(() => { if (connectedAt === undefined) finish('timeout'); }), opts.timeoutMs);
     let hold: NodeJS.Timeout | undefined;
     socket.once('connect', () => {
       connectedAt = elapsed();

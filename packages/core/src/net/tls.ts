@@ -55,15 +55,23 @@ export function probeEgress(address: string, servername: string, port: number, o
       connectMs < 0
         ? finish({ tcp: 'timeout' })
         : finish({ tcp: 'connected', tls: 'handshake-timeout', tlsMs: elapsed() - tlsStarted });
+    // As in tcp.ts: let I/O that already completed run before a lagging timer decides.
+    const onTimer = () => {
+      const inTcpPhase = connectMs < 0;
+      setImmediate(() => {
+        if (inTcpPhase && connectMs >= 0) return; // connected meanwhile: the handshake has its own timer
+        onTimeout();
+      });
+    };
     const onAbort = () => onTimeout();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(onTimeout, opts.timeoutMs);
+    let timer = setTimeout(onTimer, opts.timeoutMs);
     raw.on('error', (e: NodeJS.ErrnoException) => finish({ tcp: classifySocketError(e.code), errorCode: e.code }));
     raw.once('connect', () => {
       connectMs = elapsed();
       tlsStarted = connectMs;
       clearTimeout(timer);
-      timer = setTimeout(onTimeout, opts.handshakeTimeoutMs ?? opts.timeoutMs);
+      timer = setTimeout(onTimer, opts.handshakeTimeoutMs ?? opts.timeoutMs);
       raw.removeAllListeners('error');
       secure = tls.connect({ socket: raw, servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...(opts.ca ? { ca: opts.ca } : {}) });
       secure.on('error', (e: NodeJS.ErrnoException) =>
