@@ -84,7 +84,10 @@ t.test('plan: reach by name, agent/IMDS modes, listeners', async (t) => {
   t.match(plan.nftRuleset, /ip daddr 169\.254\.170\.23 tcp dport 80 drop/);
   t.match(plan.nftRuleset, /ip daddr 169\.254\.169\.254 tcp dport 80 reject with tcp reset/);
   t.same(plan.listeners.map((l) => `${l.address}:${l.port}`).sort(), ['10.0.9.1:5432', '10.0.9.2:5432']);
-  const bad = planSandbox(world({}, { reach: { 'nowhere.example.internal:80': 'drop' } }));
+  // the loader rejects this; the plan still reports it rather than guess
+  const unresolvable = world();
+  unresolvable.network.reach = { 'nowhere.example.internal:80': 'drop' };
+  const bad = planSandbox(unresolvable);
   t.match(bad.problems[0], /nowhere\.example\.internal does not resolve/);
 });
 
