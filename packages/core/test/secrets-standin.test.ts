@@ -169,12 +169,20 @@ t.test('AWS CLI against the stand-in modules', { skip: existsSync(AWS) ? false :
     AWS_PAGER: '',
     AWS_MAX_ATTEMPTS: '1',
   };
+  // at most three CLIs at a time: the machine is shared
+  let running = 0;
+  const waiting: Array<() => void> = [];
   const aws = async (...args: string[]) => {
+    if (running >= 3) await new Promise<void>((r) => waiting.push(r));
+    running++;
     try {
-      const { stdout } = await promisify(execFile)(AWS, [...args, '--endpoint-url', s.endpoint, '--output', 'json'], { env, timeout: 30_000 });
+      const { stdout } = await promisify(execFile)(AWS, [...args, '--endpoint-url', s.endpoint, '--output', 'json'], { env, timeout: 120_000 });
       return { ok: true, json: JSON.parse(stdout || '{}'), stderr: '' };
     } catch (e: any) {
-      return { ok: false, json: undefined, stderr: String(e.stderr ?? e.message) };
+      return { ok: false, json: undefined, stderr: `${e.killed ? 'killed (timeout) ' : ''}${e.stderr || e.message}` };
+    } finally {
+      running--;
+      waiting.shift()?.();
     }
   };
   // Independent calls, run together (each is a Python start-up). CLI 2.9 predates the Pod Identity API, so the
@@ -214,4 +222,20 @@ t.test('AWS CLI against the stand-in modules', { skip: existsSync(AWS) ? false :
   t.match(nwg.stderr, cliError('InvalidRequestException', 'GetWorkGroup', 'WorkGroup is not found.'));
   t.equal(ad.json?.addon?.status, 'ACTIVE', `describe-addon ${ad.stderr}`);
   t.equal(dc.json?.cluster?.resourcesVpcConfig?.clusterSecurityGroupId, 'sg-0c1a5', `describe-cluster ${dc.stderr}`);
+});
+
+t.test('laptop mode: eks.association reads the cluster side, secrets.read says it needs the pod', async (t) => {
+  const { runInSandbox } = await import('../../../test/sandbox/index.ts');
+  const file = join(import.meta.dirname, '..', '..', '..', 'test', 'worlds', 'eks-association-missing.yaml');
+  const r = await runInSandbox({
+    world: file,
+    args: ['run', '--config', '/etc/gateway-doctor/config.yaml', '--format', 'json', '--where', 'laptop', '--only', 'identity.caller,secrets.read,eks.association'],
+  });
+  const report = JSON.parse(r.stdout);
+  const find = (probe: string) => report.outcomes.filter((o: any) => o.probe === probe);
+  t.equal(report.context.where, 'laptop');
+  t.same(find('eks.association').map((o: any) => o.code), ['ASSOCIATION_MISSING'], 'no association for xpander/ai-gateway');
+  t.match(find('eks.association')[0].remedy.commands[0], 'aws eks create-pod-identity-association --cluster-name prod --namespace xpander --service-account ai-gateway --role-arn arn:aws:iam::111122223333:role/ai-gateway');
+  t.same(find('secrets.read').map((o: any) => `${o.status} ${o.code}`), ['skip NOT_APPLICABLE'], 'pod-only');
+  t.match(find('secrets.read')[0].summary, 'gateway-doctor cluster');
 });
