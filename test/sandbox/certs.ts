@@ -84,9 +84,9 @@ function readCerts(dir: string): SandboxCerts {
 /** The certificates for this name set, generated once and cached (safe when several runs start at once). */
 export function sandboxCerts(names: string[] = standinNames()): SandboxCerts {
   const key = createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), `gateway-doctor-certs-${key}`);
+  const dir = join(tmpdir(), `gateway-doctor-certs-${process.getuid?.() ?? 0}-${key}`); // per user: the dir is private
   if (existsSync(join(dir, 'done'))) return readCerts(dir);
-  const work = mkdtempSync(join(tmpdir(), `gateway-doctor-certs-${key}.tmp-`));
+  const work = mkdtempSync(`${dir}.tmp-`);
   try {
     makeCa(work, 'test', 'gateway-doctor test CA');
     makeLeaf(work, 'server', 'test', names);
