@@ -48,3 +48,9 @@ export {
   type Renderer,
   type RenderOptions,
 } from './report/index.ts';
+// Policy analysis (policy area): the pure trust/permission analyzers, the contract's documents, offline lint.
+export { analyzeTrust, type TrustAnalysis, type SelfAdmission } from './analyze/trust.ts';
+export { analyzePermissions, analyzeKmsDecrypt, type KmsDecryptVerdict, type NamedPolicy } from './analyze/permissions.ts';
+export type { PolicyContract, PolicyFinding, PolicyLocation } from './analyze/policy-types.ts';
+export { trustPolicy, bootstrapTrustPolicy, permissionPolicy, readPolicy, DIAGNOSTIC_READ_ACTIONS, terraformPolicyDocument } from './templates/policies.ts';
+export { readLintInput, lintInputs, lintText, lintJson, lintSarif, LintInputError } from './lint/index.ts';
