@@ -117,7 +117,7 @@ export function permissionPolicy(inputs: PermissionInputs): PolicyDocumentJson {
 /** Every read the diagnostic's probes make (the read-only guard's allowlist is a superset of the sent calls). */
 export const DIAGNOSTIC_READ_ACTIONS = {
   iam: ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
-  ec2: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeRouteTables', 'ec2:DescribeNetworkAcls', 'ec2:DescribeVpcPeeringConnections', 'ec2:DescribeTransitGatewayAttachments', 'ec2:DescribeVpcEndpoints', 'ec2:DescribeNatGateways', 'ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'],
+  ec2: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeRouteTables', 'ec2:DescribeNetworkAcls', 'ec2:DescribeVpcPeeringConnections', 'ec2:DescribeTransitGatewayAttachments', 'ec2:DescribeTransitGateways', 'ec2:DescribeVpcEndpoints', 'ec2:DescribeNatGateways', 'ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'],
   eks: ['eks:DescribeCluster', 'eks:ListPodIdentityAssociations', 'eks:DescribePodIdentityAssociation', 'eks:DescribeAddon'],
   services: ['redshift:DescribeClusters', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'athena:GetWorkGroup'],
   secrets: ['secretsmanager:DescribeSecret', 'kms:GetKeyPolicy', 'kms:DescribeKey'],
