@@ -23,7 +23,9 @@ export async function run(ctx: ProbeContext): Promise<Finding[]> {
     const out = await ctx.aws.call('cloudtrail', 'DescribeTrails', { includeShadowTrails: true }, { region });
     trailList = Array.isArray(out.trailList) ? out.trailList : [];
   } catch (err) {
-    return [errorFinding(err, ctx)];
+    const f = errorFinding(err, ctx);
+    if (f === 'not-found') throw err; // DescribeTrails has no not-found answer: a crash, reported as one
+    return [f];
   }
   const trails: TrailFacts[] = trailList.map((t) => ({
     name: String(t.Name ?? ''),
@@ -41,7 +43,7 @@ export async function run(ctx: ProbeContext): Promise<Finding[]> {
       t.isLogging = s.IsLogging === true;
     } catch (err) {
       const f = errorFinding(err, ctx);
-      if (f.code !== 'READ_DENIED' && f.code !== 'NOT_FOUND') return [f];
+      if (f !== 'not-found' && f.code !== 'READ_DENIED') return [f];
       unreadable.push(`cloudtrail:GetTrailStatus on ${id}`);
     }
     try {
@@ -51,7 +53,7 @@ export async function run(ctx: ProbeContext): Promise<Finding[]> {
       t.selectorsRead = true;
     } catch (err) {
       const f = errorFinding(err, ctx);
-      if (f.code !== 'READ_DENIED' && f.code !== 'NOT_FOUND') return [f];
+      if (f !== 'not-found' && f.code !== 'READ_DENIED') return [f];
       unreadable.push(`cloudtrail:GetEventSelectors on ${id}`);
     }
   }
@@ -116,16 +118,17 @@ export async function run(ctx: ProbeContext): Promise<Finding[]> {
   return findings;
 }
 
-/** A finding for a failed call; `NOT_FOUND` (never emitted) marks a trail that vanished or is not visible here. */
-function errorFinding(err: unknown, ctx: ProbeContext): Finding {
+/** A finding for a failed call, or 'not-found' for a trail that vanished or is not visible from here. */
+function errorFinding(err: unknown, ctx: ProbeContext): Finding | 'not-found' {
   if (!isAwsCallError(err)) throw err;
-  if (err.info.kind === 'not-found') return { code: 'NOT_FOUND', summary: err.info.message };
+  if (err.info.kind === 'not-found') return 'not-found';
   const generic = genericErrorFinding(err, ctx, { readDenied: { permissions: READ_PERMISSIONS } });
   if (generic) return generic;
   if (err.info.kind === 'denied') {
     return {
       code: 'READ_DENIED',
       summary: `${err.info.operation} is denied: ${err.info.message}`,
+      evidence: { operation: err.info.operation, awsCode: err.info.awsCode ?? null, requestId: err.info.requestId ?? null },
       remedy: { text: `Grant the diagnostic ${READ_PERMISSIONS.join(', ')} (Resource "*").` },
     };
   }

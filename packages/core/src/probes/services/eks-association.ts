@@ -148,6 +148,7 @@ export async function run(ctx: ProbeContext): Promise<Finding[]> {
       {
         code: 'NOT_APPLICABLE',
         summary: 'namespace and service account are not known here: pass --namespace and --service-account (in a pod they come from the pod itself)',
+        evidence: { cluster, namespace: namespace ?? null, serviceAccount: serviceAccount ?? null },
       },
     ];
   }
