@@ -237,7 +237,7 @@ export async function* launchJob(opts: LaunchOptions): AsyncGenerator<RunEvent, 
             });
             sink.on('finish', () => queue.end());
             try {
-              logAbort = await new k8s.Log(api.kc).log(ns, podName, 'gateway-doctor', sink, { follow: true });
+              logAbort = await (new k8s.Log(api.kc) as any).log(ns, podName, 'gateway-doctor', sink, { follow: true }) as AbortController;
             } catch (err) {
               throw translate(err, `read the logs of pod ${ns}/${podName}`);
             }

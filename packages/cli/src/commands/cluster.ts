@@ -98,6 +98,55 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
+  // One cluster on a terminal: the same UI as a local run, over the Job's events (not re-runnable).
+  const { chooseFrontEnd } = await import('../tui/mode.ts');
+  const frontEnd = chooseFrontEnd({ env, stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: process.stdout.isTTY === true, plain: args.switches.has('plain'), tui: false });
+  if (contexts.length === 1 && frontEnd.frontEnd === 'tui' && output === undefined && format === 'text') {
+    const held: string[] = [];
+    let failure: InstanceType<typeof ClusterError> | undefined;
+    const events = launchJob({
+      ...(last(args.values.kubeconfig) !== undefined ? { kubeconfigPath: last(args.values.kubeconfig)! } : {}),
+      ...(contexts[0] ? { context: contexts[0] } : {}),
+      ...(namespace ? { namespace } : {}),
+      serviceAccount,
+      image: last(args.values.image) ?? DEFAULT_IMAGE,
+      configYaml,
+      keep: args.switches.has('keep'),
+      timeoutMs: timeoutSeconds * 1000,
+      unschedulableGraceMs: grace * 1000,
+      pollMs,
+      signal: controller.signal,
+      onStatus: (line) => held.push(redact(line)), // the screen belongs to the UI; shown after it closes
+    });
+    async function* guarded(): AsyncGenerator<RunEvent> {
+      try {
+        yield* events;
+      } catch (err) {
+        if (err instanceof ClusterError) {
+          failure = err;
+          throw new Error(`${err.message} → ${err.hint}`);
+        }
+        throw err;
+      }
+    }
+    const { runTui, eventSource } = await import('../tui/index.ts');
+    let code: number;
+    try {
+      code = await runTui({ source: eventSource(guarded()), warnOk: args.switches.has('warn-ok') });
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+      // Leaving the UI early ends the stream: make sure the Job is gone before we exit.
+      await events.return(undefined as never).catch(() => undefined);
+    }
+    if (held.length) process.stderr.write(`${held.join('\n')}\n`);
+    if (failure) {
+      process.stderr.write(`gateway-doctor cluster: ${redact(failure.message)}\n  → ${redact(failure.hint)}\n`);
+      return failure.reason === 'aborted' ? 130 : EXIT.UNDECIDED;
+    }
+    return code;
+  }
+
   const reports: Array<{ context?: string; report: Report }> = [];
   let worst: number = EXIT.OK;
   const liveToStdout = output !== undefined || !isMachineFormat(format);
