@@ -6,7 +6,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { analyzeTrust, platformRequest, selfRequest } from '../../packages/core/src/analyze/trust.ts';
+import { analyzeTrust, platformAllowed, platformRequest, selfRequest } from '../../packages/core/src/analyze/trust.ts';
 import { analyzePermissions } from '../../packages/core/src/analyze/permissions.ts';
 import type { PolicyContract } from '../../packages/core/src/analyze/policy-types.ts';
 
@@ -92,6 +92,9 @@ interface Verdict {
   selfAssume: boolean;
   selfWithTags: boolean;
   platform: boolean;
+  /** the platform with no ExternalId, and with another one (the confused-deputy questions) */
+  platformNoId: boolean;
+  platformOtherId: boolean;
 }
 
 function analyzerVerdict(s: Setup): Verdict {
@@ -107,7 +110,13 @@ function analyzerVerdict(s: Setup): Verdict {
   );
   const blocks = (action: string) => perms.findings.some((f) => f.status === 'fail' && f.evidence.action === action);
   const selfAssume = trust.verdicts.selfAssume && !blocks('sts:AssumeRole');
-  return { selfAssume, selfWithTags: selfAssume && trust.verdicts.selfTagSession && !blocks('sts:TagSession'), platform: trust.verdicts.platform };
+  return {
+    selfAssume,
+    selfWithTags: selfAssume && trust.verdicts.selfTagSession && !blocks('sts:TagSession'),
+    platform: trust.verdicts.platform,
+    platformNoId: platformAllowed(doc(s.trust), contract, undefined),
+    platformOtherId: platformAllowed(doc(s.trust), contract, 'org-other'),
+  };
 }
 
 async function simulate(principal: string, action: string, context: Record<string, string | string[]>, s: Setup, caller: 'self' | 'platform'): Promise<boolean> {
@@ -129,9 +138,11 @@ async function oracleVerdict(s: Setup): Promise<Verdict> {
   const tag = selfRequest(contract, 'sts:TagSession', true);
   const selfAssume = await simulate(assume.principal!.arn!, 'sts:AssumeRole', assume.context, s, 'self');
   const tagAllowed = await simulate(tag.principal!.arn!, 'sts:TagSession', tag.context, s, 'self');
-  const plat = platformRequest(contract, contract.organizationId);
-  const platform = await simulate(plat.principal!.arn!, 'sts:AssumeRole', plat.context, s, 'platform');
-  return { selfAssume, selfWithTags: selfAssume && tagAllowed, platform };
+  const platformWith = async (externalId: string | undefined) => {
+    const plat = platformRequest(contract, externalId);
+    return simulate(plat.principal!.arn!, 'sts:AssumeRole', plat.context, s, 'platform');
+  };
+  return { selfAssume, selfWithTags: selfAssume && tagAllowed, platform: await platformWith(contract.organizationId), platformNoId: await platformWith(undefined), platformOtherId: await platformWith('org-other') };
 }
 
 /**
@@ -146,11 +157,11 @@ const KNOWN_DIFFERENCES: { why: string; matches: (s: Setup, ours: Verdict, oracl
       "The platform's own principal tags and request tags are unknown to gateway-doctor (it does not see the platform's " +
       'session): a condition on them is taken as met in an Allow and as not met in a Deny, so no failure is invented; ' +
       'iam-simulate is given a platform request without any tags (ForAllValues over the absent key holds). Only the ' +
-      'platform verdict may differ, and only where a statement conditions on those keys.',
+      'platform verdicts may differ, and only where a statement conditions on those keys.',
     matches: (s, ours, oracle) =>
       ours.selfAssume === oracle.selfAssume &&
       ours.selfWithTags === oracle.selfWithTags &&
-      ours.platform !== oracle.platform &&
+      (ours.platform !== oracle.platform || ours.platformNoId !== oracle.platformNoId || ours.platformOtherId !== oracle.platformOtherId) &&
       conditionKeys(s.trust).some((k) => k.startsWith('aws:principaltag/') || k.startsWith('aws:requesttag/') || k === 'aws:tagkeys'),
   },
 ];
@@ -163,14 +174,16 @@ t.test(`analyzer and iam-simulate agree on ${RUNS} generated setups`, async (t) 
   const disagreements: { s: Setup; ours: Verdict; oracle: Verdict }[] = [];
   let selfAllowed = 0;
   let tagsAllowed = 0;
-  let platformAllowed = 0;
+  let platformAllowedCount = 0;
+  let confusedDeputy = 0;
   for (const s of samples) {
     const ours = analyzerVerdict(s);
     const oracle = await oracleVerdict(s);
     if (oracle.selfAssume) selfAllowed++;
     if (oracle.selfWithTags) tagsAllowed++;
-    if (oracle.platform) platformAllowed++;
-    if (ours.selfAssume !== oracle.selfAssume || ours.selfWithTags !== oracle.selfWithTags || ours.platform !== oracle.platform) {
+    if (oracle.platform) platformAllowedCount++;
+    if (oracle.platformNoId) confusedDeputy++;
+    if ((Object.keys(ours) as (keyof Verdict)[]).some((k) => ours[k] !== oracle[k])) {
       const known = KNOWN_DIFFERENCES.find((k) => k.matches(s, ours, oracle));
       if (known) seen.set(known.why, (seen.get(known.why) ?? 0) + 1);
       else disagreements.push({ s, ours, oracle });
@@ -179,7 +192,8 @@ t.test(`analyzer and iam-simulate agree on ${RUNS} generated setups`, async (t) 
   // the generator reaches both answers of every question (a test that only ever sees "denied" proves little)
   t.ok(selfAllowed > RUNS / 20 && selfAllowed < RUNS - RUNS / 20, `self-assume allowed in ${selfAllowed}/${RUNS}`);
   t.ok(tagsAllowed > RUNS / 50, `with tags allowed in ${tagsAllowed}/${RUNS}`);
-  t.ok(platformAllowed > RUNS / 20 && platformAllowed < RUNS - RUNS / 20, `platform allowed in ${platformAllowed}/${RUNS}`);
+  t.ok(platformAllowedCount > RUNS / 20 && platformAllowedCount < RUNS - RUNS / 20, `platform allowed in ${platformAllowedCount}/${RUNS}`);
+  t.ok(confusedDeputy > RUNS / 50, `platform allowed without an ExternalId in ${confusedDeputy}/${RUNS}`);
   if (process.env.GD_DIFFERENTIAL_DUMP) for (const d of disagreements.slice(0, 8)) console.error(JSON.stringify({ ours: d.ours, oracle: d.oracle, trust: d.s.trust, identity: d.s.identity, boundary: d.s.boundary }));
   for (const k of KNOWN_DIFFERENCES) t.ok(seen.get(k.why), `explained difference seen ${seen.get(k.why) ?? 0} times: ${k.why}`);
   t.same(disagreements.slice(0, 5).map((d) => ({ setup: d.s, ours: d.ours, oracle: d.oracle })), [], `${disagreements.length} unexplained disagreements`);

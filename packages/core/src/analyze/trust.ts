@@ -657,3 +657,9 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
     return platformOk;
   }
 }
+
+/** Whether the trust policy lets a platform-account principal assume the role with this ExternalId (or none). */
+export function platformAllowed(document: unknown, contract: PolicyContract, externalId: string | undefined): boolean {
+  const { policy } = parsePolicy(document);
+  return !!policy && evaluatePolicy(policy, platformRequest(contract, externalId), { resourcePolicy: true }).decision === 'Allow';
+}
