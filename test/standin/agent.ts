@@ -11,6 +11,7 @@ import { assumeRole } from './assume.ts';
 import type { CredentialStore } from './credentials.ts';
 import { newRequestId } from './credentials.ts';
 import type { Router } from './router.ts';
+import type { FaultPlan } from './faults.ts';
 import { AwsFault, type Principal, type RequestLogEntry, type ServiceModule, type WorldView } from './types.ts';
 
 export const POD_IDENTITY_TAG_KEYS = [
@@ -31,6 +32,8 @@ export interface AgentDeps {
   store: CredentialStore;
   log: RequestLogEntry[];
   router: Router;
+  /** (issue 8) the world's `faults`: `agent` (429 | 500 | hang) and `latencyMs` */
+  faults?: FaultPlan;
 }
 
 interface TokenClaims {
@@ -169,8 +172,18 @@ export function startAgent(deps: AgentDeps): Server {
       send(res, status, body, json ? 'application/json' : undefined);
     };
     req.resume();
-    req.on('end', () => {
+    req.on('end', async () => {
+      await deps.faults?.delay();
       const path = (req.url ?? '/').split('?')[0];
+      const agentFault = deps.faults?.agent;
+      if (agentFault && path === '/v1/credentials') {
+        entry.operation = 'AssumeRoleForPodIdentity';
+        entry.fault = agentFault;
+        if (agentFault === 'hang') { entry.errorCode = 'FaultHang'; log.push(entry); return; } // accepted, never answered
+        entry.errorCode = agentFault === '429' ? 'FaultThrottled' : 'FaultInternal';
+        finish(agentFault === '429' ? 429 : 500, agentFault === '429' ? 'Too Many Requests\n' : 'Internal Server Error\n');
+        return;
+      }
       if (path !== '/v1/credentials') { finish(404, '404 page not found\n'); return; }
       if (req.method !== 'GET') { finish(405, 'Method Not Allowed\n'); return; }
       entry.operation = 'AssumeRoleForPodIdentity';

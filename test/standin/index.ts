@@ -14,6 +14,7 @@ import { findRole, parseRoleArn } from './iamdata.ts';
 import { roleIdFor } from './credentials.ts';
 import { startAgent } from './agent.ts';
 import { startImds } from './imds.ts';
+import { FaultPlan } from './faults.ts';
 
 export type { RequestLogEntry, IssuedCredential, Principal, ServiceModule, StandinContext, StandinRequest } from './types.ts';
 export { AwsFault } from './types.ts';
@@ -22,7 +23,7 @@ export interface StandinOptions {
   world: World | WorldView;                       // from test/world/types.ts (unit tests may pass a WorldView)
   tls: { key: string; cert: string;               // PEM for every AWS/Power BI name the world needs (SANs)
          untrusted?: { key: string; cert: string }; untrustedHosts?: string[] };
-  faults?: unknown;                               // reserved for fault injection (issue 8)
+  faults?: unknown;                               // fault injection (issue 8): a world's `faults` section, see faults.ts
   /** (optional, for unit tests) more service modules, served after the registered ones */
   extraModules?: ServiceModule[];
   /** (optional, for unit tests outside the sandbox) where to listen; port 0 = any free port.
@@ -70,7 +71,8 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
   const store = new CredentialStore(world.account);
   const requests: RequestLogEntry[] = [];
   const modules = [...(Object.values(registered) as ServiceModule[]), ...(opts.extraModules ?? [])];
-  const router = new Router({ world, store, log: requests, modules });
+  const faults = opts.faults === undefined ? undefined : new FaultPlan(opts.faults);
+  const router = new Router({ world, store, log: requests, modules, faults });
 
   const trusted = createSecureContext({ key: opts.tls.key, cert: opts.tls.cert });
   const untrusted: SecureContext | undefined = opts.tls.untrusted
@@ -90,7 +92,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     const pod = world.pod ?? {};
     const agentMode = pod.agent ?? 'running';
     if (opts.listen?.agent !== false && agentMode !== 'absent' && agentMode !== 'blocked') {
-      const server = startAgent({ world, store, log: requests, router });
+      const server = startAgent({ world, store, log: requests, router, faults });
       ports.agent = await listen(server, opts.listen?.agent?.host ?? '169.254.170.23', opts.listen?.agent?.port ?? 80);
       servers.push(server);
     }

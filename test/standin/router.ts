@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorize, denialSuffix } from './authz.ts';
 import { decodeRequest, encodeFault, encodeResult, type Decoded, type WireResponse } from './codecs/protocols.ts';
 import { CredentialStore, newRequestId } from './credentials.ts';
+import { FaultPlan, sendFaulted, serviceFault, slow } from './faults.ts';
 import { isFailure, parseAmzDate, parseAuthorization, verifySignature } from './sigv4.ts';
 import {
   AwsFault, isAwsFault,
@@ -91,6 +92,8 @@ export interface RouterDeps {
   store: CredentialStore;
   log: RequestLogEntry[];
   modules: ServiceModule[];
+  /** (issue 8) the world's `faults`: latency and per-operation faults for the product's requests */
+  faults?: FaultPlan;
 }
 
 export class Router {
@@ -142,6 +145,7 @@ export class Router {
     const host = String(req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
     let body: Buffer;
     try { body = await readBody(req); } catch { res.destroy(); return; }
+    await this.deps.faults?.delay();
 
     const authHeader = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
     const parsed = parseAuthorization(authHeader);
@@ -162,6 +166,8 @@ export class Router {
     const state: { decision?: Decision; reasons?: string[] } = {};
     let decoded: Decoded | undefined;
     let wire: WireResponse;
+    let bodyFault: 'truncated' | 'malformed' | 'reset' | undefined;
+    let loggedEarly = false;
     try {
       decoded = decodeRequest(mod, { method: req.method ?? 'GET', path, query, headers: req.headers, body });
       entry.operation = decoded.operation;
@@ -169,6 +175,20 @@ export class Router {
       const caller = unsigned
         ? anonymousPrincipal(this.deps.world.account)
         : this.authenticate(mod, parsed, { method: req.method ?? 'GET', url, headers: req.headers, body }, entry);
+      const rule = entry.harness ? undefined : this.deps.faults?.pick(mod.signingName, decoded.operation);
+      if (rule) {
+        entry.fault = rule.fault;
+        if (rule.fault === 'throttle' || rule.fault === '500' || rule.fault === '503') throw serviceFault(mod, rule.fault);
+        if (rule.fault === 'slow') {
+          // logged when it arrives: the caller gives up long before the answer
+          entry.errorCode = 'FaultSlow';
+          this.deps.log.push(entry);
+          loggedEarly = true;
+          await slow(rule);
+          delete entry.errorCode;
+        }
+        else bodyFault = rule.fault;
+      }
       const handler = mod.operations[decoded.operation];
       if (!handler) {
         throw mod.protocol === 'query' || mod.protocol === 'ec2'
@@ -193,7 +213,15 @@ export class Router {
     }
     if (state.reasons?.length) entry.reason = state.reasons.join('; ');
     entry.httpStatus = wire.status;
-    this.deps.log.push(entry);
+    if (bodyFault) {
+      entry.decision = 'error';
+      if (!loggedEarly) this.deps.log.push(entry);
+      const sent = sendFaulted(bodyFault, mod, req, res, wire);
+      entry.httpStatus = sent.httpStatus;
+      entry.errorCode = sent.errorCode;
+      return;
+    }
+    if (!loggedEarly) this.deps.log.push(entry);
     res.writeHead(wire.status, { ...wire.headers, 'content-length': Buffer.byteLength(wire.body) });
     res.end(wire.body);
   }

@@ -63,6 +63,8 @@ export interface RequestLogEntry {
   requestId: string;
   /** the evaluator's reason for the last authorize() of this request, or the fault's message */
   reason?: string;
+  /** (issue 8) the injected fault that decided this request, when the world's `faults` named one */
+  fault?: string;
 }
 
 export type Protocol = 'query' | 'ec2' | 'json' | 'rest-json';

@@ -3,6 +3,7 @@
 // API's output are loose: they type-check the fields the stand-in uses and keep everything else, which
 // `unusedFieldWarnings` (load.ts) reports as `warning: <path>: field not used by the stand-in`.
 import { z } from 'zod';
+import { faultsSchema } from '../standin/faults.ts';
 
 // ---------------------------------------------------------------- scalars
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
@@ -729,8 +730,8 @@ export const worldSchema = z.strictObject({
   secretsManager: secretsManagerSchema.optional(),
   kms: kmsSchema.optional(),
   network: networkSchema.default({ hosts: {}, reach: {}, tls: {} }),
-  /** (ours) reserved for fault injection (issue 8): passed to startStandin as `faults` */
-  faults: z.unknown().optional(),
+  /** (ours) fault injection (issue 8, test/standin/faults.ts): passed to startStandin as `faults` */
+  faults: faultsSchema.optional(),
   expect: z.array(expectationSchema).min(1, 'a world needs at least one expectation'),
 });
 

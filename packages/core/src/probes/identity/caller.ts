@@ -5,7 +5,7 @@ import type { Evidence, Finding, ProbeContext, ProbeMeta } from '../../types.ts'
 import { isAwsCallError } from '../../aws/errors.ts';
 import { genericErrorFinding } from '../helpers.ts';
 import { classifyCaller, parseCallerArn, type CallerVerdict } from './classify.ts';
-import { budgetMs, causeOutcomes, safeFailureCodes, workload } from './common.ts';
+import { budgetMs, causeOutcomes, safeFailureCodes, safeGet, workload } from './common.ts';
 
 export const meta = {
   id: 'identity.caller',
@@ -99,6 +99,20 @@ function unavailable(ctx: ProbeContext, sdkMessage: string, evidence: Evidence):
     (c) => c !== 'NOT_APPLICABLE' && c !== 'NEEDS_UNMET',
   );
   const outcomes = causeOutcomes(ctx, ['identity.env', 'identity.agent'], causes);
+  // Only undecided causes (the agent throttled, answered 5xx or hung after accepting): the chain's failure is
+  // the same transient fault, not a finding about the setup — error, never fail (CATALOG.md "Findings vs errors").
+  const agentErrors = safeGet(ctx, 'identity.agent').filter((o) => o.status === 'error');
+  if (causes.length === 0 && agentErrors.length > 0) {
+    const first = agentErrors[0]!;
+    return {
+      code: first.code,
+      status: 'error',
+      summary: `No credentials from the default chain because ${first.probe} could not decide (${first.code}): ${first.summary}`,
+      evidence: { ...evidence, sdkMessage },
+      causes: [first.code],
+      remedy: { text: 'Run again in a moment; the agent, not the setup, failed this time. If it persists, check the eks-pod-identity-agent pod on this node (kubectl -n kube-system get pods -o wide | grep eks-pod-identity-agent, then its logs).' },
+    };
+  }
   const w = workload(ctx.config, ctx.env);
   const text =
     outcomes.length > 0
