@@ -10,6 +10,8 @@ import YAML from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap } from 'kubernetes-models/v1';
 import { buildJob, buildConfigMap } from '../../packages/cli/src/cluster/objects.ts';
+import { readPolicy } from '../../packages/core/src/templates/policies.ts';
+import { loadConfig } from '../../packages/core/src/config.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -165,4 +167,13 @@ t.test('the Dockerfile builds the Job bundle and runs it as a non-root user', as
   t.match(lastStage, /^USER\s+65532/m, 'runs as the uid the manifests set (65532)');
   t.notMatch(lastStage, /^USER\s+(root|0)\b/m);
   t.match(lastStage, /ENTRYPOINT\s+\[/, 'exec-form entrypoint');
+});
+
+t.test('beside the manifests: the read policy the diagnostic needs, and a config the schema accepts', async (t) => {
+  const onDisk = JSON.parse(readFileSync(path.join(root, 'manifests/read-policy.json'), 'utf8'));
+  t.same(onDisk, readPolicy(), 'manifests/read-policy.json is what `gateway-doctor policy` prints (regenerate it when the probes read more)');
+  const cm = base.find((d) => d.kind === 'ConfigMap');
+  const config = loadConfig({ text: cm.data['config.yaml'], source: 'config.yaml', env: {}, where: 'laptop' });
+  t.equal(config.roleArn, 'arn:aws:iam::111122223333:role/ai-gateway', 'the ConfigMap config passes the config schema');
+  t.throws(() => loadConfig({ text: cm.data['config.yaml'] + 'roleArm: x\n', source: 'config.yaml', env: {}, where: 'laptop' }), /roleArm/, 'and the schema would reject a typo in it');
 });
