@@ -60,11 +60,16 @@ interface Task {
   previous?: boolean;
   /** Set when the task could not even be planned (subjects() threw). */
   planError?: Outcome;
+  /** Unfinished tasks among needs and after; the task is considered when it drops to 0. */
+  waiting: number;
+  /** Tasks waiting on this one. */
+  dependents: Task[];
 }
 
 /** A tiny unbounded async queue: the producer pushes events, the generator yields them in order. */
 class EventQueue<T> {
   private items: T[] = [];
+  private head = 0;
   private waiting: ((v: IteratorResult<T>) => void) | undefined;
   private closed = false;
   push(item: T) {
@@ -84,7 +89,14 @@ class EventQueue<T> {
     }
   }
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
+    if (this.head < this.items.length) {
+      const value = this.items[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
     if (this.closed) return Promise.resolve({ value: undefined as never, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
@@ -198,6 +210,8 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
         state: 'pending',
         outcomes: [],
         planError,
+        waiting: 0,
+        dependents: [],
       };
       list.push(task);
       tasks.push(task);
@@ -212,19 +226,30 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
     const list = tasksByProbe.get(outcome.probe) ?? [];
     let task = list.find((t) => t.subject === outcome.subject);
     if (!task) {
-      task = { key: `${outcome.probe}#prev${list.length}`, probe, subject: outcome.subject, subjectIndex: list.length, needIds: [], afterIds: [], needs: [], after: [], missingNeeds: [], state: 'done', outcomes: [], previous: true };
+      task = { key: `${outcome.probe}#prev${list.length}`, probe, subject: outcome.subject, subjectIndex: list.length, needIds: [], afterIds: [], needs: [], after: [], missingNeeds: [], state: 'done', outcomes: [], previous: true, waiting: 0, dependents: [] };
       list.push(task);
       tasksByProbe.set(outcome.probe, list);
     }
     task.outcomes.push(outcome);
+  }
+  // probe id -> subject -> its tasks, so binding thousands of subjects stays linear.
+  const bySubject = new Map<string, Map<string | undefined, Task[]>>();
+  for (const [id, list] of tasksByProbe) {
+    const m = new Map<string | undefined, Task[]>();
+    for (const t of list) {
+      const same = m.get(t.subject);
+      if (same) same.push(t);
+      else m.set(t.subject, [t]);
+    }
+    bySubject.set(id, m);
   }
   const bind = (task: Task, depId: string): Task[] | undefined => {
     const depTasks = tasksByProbe.get(depId);
     if (!depTasks) return undefined;
     const dep = registry.get(depId);
     if (dep?.meta.subjects && task.subject !== undefined) {
-      const same = depTasks.filter((t) => t.subject === task.subject);
-      if (same.length) return same;
+      const same = bySubject.get(depId)?.get(task.subject);
+      if (same?.length) return same;
     }
     return depTasks;
   };
@@ -237,6 +262,11 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
       } else task.needs.push(...bound);
     }
     for (const id of task.afterIds) task.after.push(...(bind(task, id) ?? []));
+    for (const dep of new Set([...task.needs, ...task.after])) {
+      if (dep.state === 'done' || dep === task) continue;
+      task.waiting += 1;
+      dep.dependents.push(task);
+    }
   }
 
   // ---- results view ----
@@ -275,9 +305,15 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
       queue.push({ schemaVersion: SCHEMA_VERSION, type: 'outcome', outcome });
     }
     remaining -= 1;
+    for (const dependent of task.dependents) {
+      dependent.waiting -= 1;
+      if (dependent.waiting === 0) ready.push(dependent);
+    }
     if (remaining === 0) resolveAll();
     else schedule();
   };
+  /** Tasks whose needs and after have all finished, to be considered by the next scheduling pass. */
+  const ready: Task[] = [];
   // schedule() is re-entrant through finish(): a flag turns nested calls into another pass of the outer loop,
   // so thousands of chained skips do not grow the stack.
   let scheduling = false;
@@ -392,44 +428,45 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
     return outcomes;
   };
 
+  // Only tasks that just became ready are looked at, so a run of thousands of subjects stays linear.
   const schedule = () => {
     if (scheduling) {
       again = true;
       return;
     }
     scheduling = true;
+    let next = 0;
     try {
       do {
         again = false;
-        schedulePass();
-      } while (again);
+        while (next < ready.length) consider(ready[next++]!);
+      } while (again || next < ready.length);
     } finally {
+      ready.splice(0, next);
       scheduling = false;
     }
   };
-  const schedulePass = () => {
-    for (const task of tasks) {
-      if (task.state !== 'pending') continue;
-      if (task.planError) {
-        task.state = 'queued';
-        finish(task, [task.planError]);
-        continue;
-      }
-      if (task.probe.meta.podOnly && where === 'laptop') {
-        task.state = 'queued';
-        finish(task, [notApplicableOnLaptop(task)]);
-        continue;
-      }
-      if (![...task.needs, ...task.after].every((t) => t.state === 'done')) continue;
-      const unmet = task.needs.filter((t) => !t.outcomes.every(SATISFIES_NEED));
-      if (unmet.length || task.missingNeeds.length) {
-        task.state = 'queued';
-        finish(task, [needsUnmetOutcome(task, unmet, task.missingNeeds)]);
-        continue;
-      }
+  const consider = (task: Task) => {
+    if (task.state !== 'pending') return;
+    if (task.planError) {
       task.state = 'queued';
-      void limit(() => execute(task));
+      finish(task, [task.planError]);
+      return;
     }
+    if (task.probe.meta.podOnly && where === 'laptop') {
+      task.state = 'queued';
+      finish(task, [notApplicableOnLaptop(task)]);
+      return;
+    }
+    if (task.waiting > 0) return;
+    const unmet = task.needs.filter((t) => !t.outcomes.every(SATISFIES_NEED));
+    if (unmet.length || task.missingNeeds.length) {
+      task.state = 'queued';
+      finish(task, [needsUnmetOutcome(task, unmet, task.missingNeeds)]);
+      return;
+    }
+    task.state = 'queued';
+    void limit(() => execute(task));
   };
 
   const onRunAbort = () => {
@@ -444,7 +481,11 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
 
   const finishRun = async () => {
     if (tasks.length === 0) resolveAll();
-    else schedule();
+    else {
+      // First pass: everything not waiting, plus what is decided without running (plan errors, the laptop rule).
+      for (const task of tasks) if (task.waiting === 0 || task.planError || (task.probe.meta.podOnly && where === 'laptop')) ready.push(task);
+      schedule();
+    }
     // A cycle through subject-level needs would leave tasks pending forever: detect it when nothing runs.
     const watchdog = setInterval(() => {
       const active = tasks.some((t) => t.state === 'running' || t.state === 'queued');
