@@ -31,6 +31,7 @@ function lineOf(file: string, needle: string, after?: string): number {
 const c14Cases: { file: string; kind: string; line: () => number }[] = [
   { file: 'c14-plan.json', kind: 'terraform-plan', line: () => lineOf(join(FIX, 'c14-plan.json'), '"assume_role_policy"') },
   { file: 'c14-template.yaml', kind: 'cloudformation', line: () => lineOf(join(FIX, 'c14-template.yaml'), 'sts:ExternalId', 'PlatformAndSelf') },
+  { file: 'c14-template.json', kind: 'cloudformation', line: () => lineOf(join(FIX, 'c14-template.json'), '"sts:ExternalId"', 'PlatformAndSelf') },
   { file: 'c14-get-role.json', kind: 'get-role', line: () => lineOf(join(FIX, 'c14-get-role.json'), '"sts:ExternalId"') },
   { file: 'c14-trust.json', kind: 'policy', line: () => lineOf(join(FIX, 'c14-trust.json'), '"sts:ExternalId"') },
 ];
@@ -48,6 +49,12 @@ t.test('C14 in every input kind: TRUST_SELF_HAS_EXTERNAL_ID at the statement', a
     t.equal(f?.line, c.line(), `${c.file}: line`);
     t.same(result.findings.map((x) => x.code), ['TRUST_SELF_HAS_EXTERNAL_ID'], `${c.file}: nothing else`);
   }
+});
+
+t.test('Terraform modules: an aws_iam_policy attached by reference (ARN unknown at plan time)', async (t) => {
+  const path = join(FIX, 'wildcard-module-plan.json');
+  const result = lintInputs([readLintInput(path, readFileSync(path, 'utf8'), { roleArn: ROLE })], contract);
+  t.same(result.findings.map((f) => [f.code, f.logical, f.pointer, f.line]), [['PERMISSION_SECRETS_WILDCARD', 'module.gateway.aws_iam_policy.secrets', '/Statement/1/Resource', lineOf(path, '"policy"', 'aws_iam_policy.secrets')]]);
 });
 
 t.test('SARIF 2.1.0: stable ruleId and a location per finding', async (t) => {

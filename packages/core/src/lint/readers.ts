@@ -206,10 +206,24 @@ function tfResources(module: any, path: (string | number)[], out: TfResource[]) 
   (module.child_modules ?? []).forEach((m: any, i: number) => tfResources(m, [...path, 'child_modules', i], out));
 }
 
+/**
+ * The references of a resource's attribute expression in the plan's `configuration` (module calls followed), made
+ * absolute (`module.x.aws_iam_policy.y`) so they compare with planned_values addresses.
+ */
 function tfConfigReferences(config: any, address: string, attribute: string): string[] {
-  // configuration.root_module.resources[].expressions.<attribute>.references (root module only)
-  const r = (config?.root_module?.resources ?? []).find((x: any) => x.address === address);
-  return r?.expressions?.[attribute]?.references ?? [];
+  const parts = address.split('.');
+  let module = config?.root_module;
+  const prefix: string[] = [];
+  while (parts[0] === 'module' && parts.length > 2) {
+    const name = parts[1].replace(/\[.*\]$/, '');
+    module = module?.module_calls?.[name]?.module;
+    prefix.push('module', parts[1]);
+    parts.splice(0, 2);
+  }
+  const local = parts.join('.');
+  const r = (module?.resources ?? []).find((x: any) => x.address === local);
+  const refs: string[] = r?.expressions?.[attribute]?.references ?? [];
+  return refs.map((ref) => (prefix.length && !ref.startsWith('module.') && !ref.startsWith('var.') ? `${prefix.join('.')}.${ref}` : ref));
 }
 
 function readTerraformPlan(file: string, v: Record<string, any>, position: LintInput['position'], account?: string): LintInput {
