@@ -167,7 +167,19 @@ export const CONFIG_FLAGS: ReadonlyMap<string, { field: string; option?: boolean
 ]);
 
 /** GATEWAY_DOCTOR_* variables that are not config fields (read by the CLI and the Job themselves). */
-export const RESERVED_ENV = new Set(['GATEWAY_DOCTOR_CONFIG', 'GATEWAY_DOCTOR_TERMINATION_LOG', 'GATEWAY_DOCTOR_DEBUG', 'GATEWAY_DOCTOR_WHERE', 'GATEWAY_DOCTOR_FORMAT']);
+export const RESERVED_ENV = new Set([
+  'GATEWAY_DOCTOR_CONFIG',
+  'GATEWAY_DOCTOR_TERMINATION_LOG',
+  'GATEWAY_DOCTOR_DEBUG',
+  'GATEWAY_DOCTOR_WHERE',
+  'GATEWAY_DOCTOR_FORMAT',
+  'GATEWAY_DOCTOR_JOB_NO_AUTORUN',
+  'GATEWAY_DOCTOR_FIRST_FRAME_MARK',
+  // the test harness's own (never meant for the product, but harmless if they leak through)
+  'GATEWAY_DOCTOR_SANDBOX_KEEP',
+  'GATEWAY_DOCTOR_WORLDS',
+  'GATEWAY_DOCTOR_OUTER_CANARY',
+]);
 
 export interface LoadConfigOptions {
   /** Path of the YAML file (`--config`). */
