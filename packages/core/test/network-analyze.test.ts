@@ -4,7 +4,7 @@ import t from 'tap';
 import { cidrContains, cidrCovers, isPrivateAddress, longestPrefixMatch } from '../src/analyze/cidr.ts';
 import { findEniForAddress, primaryEniOf, type NetworkDocs, type SecurityGroup } from '../src/analyze/ec2-docs.ts';
 import { analyzeSecurityGroups, permissionCoversPort, type SgSource, type SgTarget } from '../src/analyze/security-groups.ts';
-import { analyzePath, naclDecision } from '../src/analyze/path.ts';
+import { analyzePath, explainPublicEgress, naclDecision } from '../src/analyze/path.ts';
 
 t.test('cidr', async (t) => {
   const rows: [string, string, boolean][] = [
@@ -187,5 +187,24 @@ t.test('path: table', async (t) => {
     const docs: NetworkDocs = { vpcs, subnets, ...row.docs };
     const findings = analyzePath(docs, { podIp: '10.0.3.17', replyIp: '10.0.3.17', subnetId: 'subnet-pod', vpcId: 'vpc-a' }, { name: 'db', port: 5439, addresses: [row.addr], region: 'us-east-1' });
     t.same(findings.map((f) => f.code), row.codes, row.name);
+  }
+});
+
+t.test('egress to a public address: route, NAT state, NAT placement', async (t) => {
+  const subnets = [
+    { SubnetId: 'subnet-pod', VpcId: 'vpc-a', CidrBlock: '10.0.0.0/20' },
+    { SubnetId: 'subnet-pub', VpcId: 'vpc-a', CidrBlock: '10.0.240.0/24' },
+  ];
+  const podRt = (routes: object[]) => ({ RouteTableId: 'rtb-pod', VpcId: 'vpc-a', Associations: [{ SubnetId: 'subnet-pod' }], Routes: routes });
+  const pubRt = (routes: object[]) => ({ RouteTableId: 'rtb-pub', VpcId: 'vpc-a', Associations: [{ SubnetId: 'subnet-pub' }], Routes: routes });
+  const rows: { name: string; docs: Partial<NetworkDocs>; causes: string[] }[] = [
+    { name: 'no default route (C39)', docs: { routeTables: [podRt([])], natGateways: [] }, causes: ['ROUTE_MISSING'] },
+    { name: 'NAT in a public subnet', docs: { routeTables: [podRt([{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1' }]), pubRt([{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-1' }])], natGateways: [{ NatGatewayId: 'nat-1', VpcId: 'vpc-a', SubnetId: 'subnet-pub', State: 'available' }] }, causes: [] },
+    { name: 'NAT in a private subnet', docs: { routeTables: [podRt([{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1' }]), pubRt([])], natGateways: [{ NatGatewayId: 'nat-1', VpcId: 'vpc-a', SubnetId: 'subnet-pub', State: 'available' }] }, causes: ['ROUTE_MISSING'] },
+    { name: 'NAT deleted', docs: { routeTables: [podRt([{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1' }])], natGateways: [{ NatGatewayId: 'nat-1', VpcId: 'vpc-a', SubnetId: 'subnet-pub', State: 'deleted' }] }, causes: ['ROUTE_MISSING'] },
+  ];
+  for (const row of rows) {
+    const r = explainPublicEgress({ vpcs: [VPC], subnets, ...row.docs }, { podIp: '10.0.3.17', subnetId: 'subnet-pod' }, '203.0.113.19', 'us-east-1');
+    t.same(r.causes, row.causes, row.name);
   }
 });

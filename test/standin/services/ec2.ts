@@ -55,11 +55,11 @@ function natGateways(world: WorldView): Doc[] {
   const listed = ec2(world).NatGateways as Doc[] | undefined;
   if (listed) return listed;
   if (ec2(world).RouteTables) return [];
-  // Default: one NAT gateway per VPC, in its first subnet, matching the default route tables.
+  // Default: one working NAT gateway per VPC, matching the default route tables. Its (public) subnet is not one
+  // the world describes, so it carries none: nothing can be concluded about where it sits.
   return vpcs(world).map((v) => ({
     NatGatewayId: hashId('nat', v.VpcId),
     VpcId: v.VpcId,
-    SubnetId: subnets(world).find((s) => s.VpcId === v.VpcId)?.SubnetId,
     State: 'available',
     ConnectivityType: 'public',
     NatGatewayAddresses: [{ PublicIp: '198.51.100.1', PrivateIp: undefined }],

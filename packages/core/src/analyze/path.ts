@@ -302,3 +302,55 @@ function firstFreeRuleNumber(acl: NetworkAcl, egress: boolean): number {
   for (let n = Math.max(1, lowest - 1); n >= 1; n--) if (!used.has(n)) return n;
   return 1;
 }
+
+export interface EgressExplanation {
+  /** Root-cause codes (ROUTE_MISSING, or a security-group code for an interface endpoint). */
+  causes: string[];
+  /** What was found, one line each. */
+  notes: string[];
+  remedy?: { text: string; commands?: string[] };
+}
+
+/**
+ * Why a public endpoint times out from the pod's subnet: no route to it (no NAT gateway default route), a NAT
+ * gateway that is not available, or one that sits in a subnet without an internet gateway route (NAT in the
+ * wrong subnet). Returns no causes when the documents show a working path (the drop is elsewhere).
+ */
+export function explainPublicEgress(docs: NetworkDocs, source: { podIp: string; subnetId?: string; vpcId?: string }, dest: string, region?: string): EgressExplanation {
+  const subnet = (source.subnetId && docs.subnets?.find((s) => s.SubnetId === source.subnetId)) || subnetOfAddress(docs, source.podIp, source.vpcId);
+  if (!subnet) return { causes: [], notes: [`the pod's subnet is not described`] };
+  const rt = routeTableForSubnet(docs, subnet);
+  const table = rt.table?.RouteTableId ?? `the main route table of ${subnet.VpcId}`;
+  const route = routeFor(docs, rt.routes, dest);
+  const r = region ? ` --region ${region}` : '';
+  if (!route || route.GatewayId === 'local') {
+    const nat = docs.natGateways?.find((n) => n.VpcId === subnet.VpcId && (n.State ?? 'available') === 'available');
+    return {
+      causes: ['ROUTE_MISSING'],
+      notes: [`${table} (pod subnet ${subnet.SubnetId}) has no route for ${dest}: no 0.0.0.0/0 to a NAT gateway`],
+      remedy: {
+        text: `Route 0.0.0.0/0 from ${table} through a NAT gateway in a public subnet, or add interface VPC endpoints for the AWS services the gateway calls.`,
+        commands: rt.table?.RouteTableId && nat?.NatGatewayId ? [`aws ec2 create-route --route-table-id ${rt.table.RouteTableId} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id ${nat.NatGatewayId}${r}`] : undefined,
+      },
+    };
+  }
+  if (route.NatGatewayId) {
+    const nat = docs.natGateways?.find((n) => n.NatGatewayId === route.NatGatewayId);
+    if (nat && (nat.State ?? 'available') !== 'available') {
+      return { causes: ['ROUTE_MISSING'], notes: [`${table} sends ${dest} to ${nat.NatGatewayId}, which is ${nat.State}`], remedy: { text: `Replace ${nat.NatGatewayId} (${nat.State}) and point ${table}'s default route at the new NAT gateway.` } };
+    }
+    const natSubnet = nat?.SubnetId ? docs.subnets?.find((s) => s.SubnetId === nat.SubnetId) : undefined;
+    if (natSubnet) {
+      const natRt = routeTableForSubnet(docs, natSubnet);
+      const out = routeFor(docs, natRt.routes, dest);
+      if (!out?.GatewayId?.startsWith('igw-')) {
+        return {
+          causes: ['ROUTE_MISSING'],
+          notes: [`${nat!.NatGatewayId} sits in ${natSubnet.SubnetId}, whose route table ${natRt.table?.RouteTableId ?? '(main)'} has no internet gateway route: a NAT gateway must be in a public subnet`],
+          remedy: { text: `Create the NAT gateway in a public subnet (one whose route table sends 0.0.0.0/0 to an internet gateway), then route ${table} through it.` },
+        };
+      }
+    }
+  }
+  return { causes: [], notes: [`${table} sends ${dest} to ${describeRouteTarget(route)}`] };
+}

@@ -3,7 +3,8 @@
 import type { Finding, ProbeContext, ProbeMeta } from '../../types.ts';
 import { externalEndpoint, endpointsFor } from '../../net/endpoints.ts';
 import { probeEgress, type EgressResult } from '../../net/tls.ts';
-import { dnsAddresses, externalSubjects } from './common.ts';
+import { explainPublicEgress } from '../../analyze/path.ts';
+import { dnsAddresses, externalSubjects, isPublic, loadEgressDocs, loadNetworkDocs, podAddress, podTraffic } from './common.ts';
 
 export const meta = {
   id: 'network.egress',
@@ -36,6 +37,7 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   const addresses = dnsAddresses(ctx, subject) ?? [];
   if (!addresses.length) return { code: 'NEEDS_UNMET', status: 'skip', summary: `network.dns found no address for ${endpoint.host}`, evidence: {} };
   const timeoutMs = ctx.config.options.connectTimeoutMs;
+  const started = Date.now();
   const results = await Promise.all(addresses.map((a) => probeEgress(a, endpoint.host, endpoint.port, { timeoutMs, handshakeTimeoutMs: timeoutMs, signal: ctx.signal })));
   const evidence = { host: endpoint.host, port: endpoint.port, addresses, results: results.map(line), connectTimeoutMs: timeoutMs };
   const findings: Finding[] = [];
@@ -45,11 +47,13 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   } else {
     const first = results.find((r) => r.tcp === 'connected') ?? results[0]!;
     if (first.tcp === 'timeout') {
+      const why = isPublic(first.address) ? await explainFromDocuments(ctx, first.address, started) : undefined;
       findings.push({
         code: 'EGRESS_TIMEOUT',
-        summary: `${endpoint.host} (${subject}): ${addresses.join(', ')}:443 did not answer within ${timeoutMs} ms`,
-        evidence,
-        remedy: {
+        summary: `${endpoint.host} (${subject}): ${addresses.join(', ')}:443 did not answer within ${timeoutMs} ms` + (why?.notes.length ? `; ${why.notes.join('; ')}` : ''),
+        evidence: { ...evidence, ...(why ? { routeAnalysis: why.notes } : {}) },
+        ...(why?.causes.length ? { causes: why.causes } : {}),
+        remedy: why?.remedy ?? {
           text:
             `The pod's subnet needs a way out to ${endpoint.host}: a 0.0.0.0/0 route to a NAT gateway that sits in a public subnet` +
             (endpoint.awsService ? `, or an interface VPC endpoint for com.amazonaws.${ctx.config.region}.${endpoint.awsService} with private DNS whose security group admits 443 from the pod` : '') +
@@ -81,4 +85,24 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
     findings.push(globalStsWarning(ctx, 'AWS_STS_REGIONAL_ENDPOINTS=legacy in the pod selects the global sts.amazonaws.com'));
   }
   return findings;
+}
+
+/** The account's own explanation of a timeout to a public address (route tables, NAT gateways), within the deadline. */
+async function explainFromDocuments(ctx: ProbeContext, dest: string, started: number) {
+  const remaining = ctx.config.options.probeTimeoutMs - (Date.now() - started) - 500;
+  if (remaining <= 0) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const work = (async () => {
+    const podIp = podAddress(ctx);
+    if (!podIp) return undefined;
+    const [loaded, egress] = await Promise.all([loadNetworkDocs(ctx, podIp), loadEgressDocs(ctx)]);
+    if (!loaded.docs.routeTables || !loaded.docs.subnets) return undefined;
+    const traffic = podTraffic(ctx, loaded, podIp);
+    return explainPublicEgress({ ...loaded.docs, natGateways: egress.natGateways }, { podIp, subnetId: traffic.subnetId, vpcId: traffic.vpcId }, dest, ctx.config.region);
+  })().catch(() => undefined);
+  try {
+    return await Promise.race([work, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), remaining)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
