@@ -70,3 +70,11 @@ t.test('live remedy proof C25: the corrected boundary no longer caps the self-as
   t.same(get('identity.self-assume'), ['pass OK']);
   t.same(get('policy.permissions'), ['pass OK']);
 });
+
+t.test('live remedy proofs C15, C16, explicit deny: the chained call with tags goes through', async (t) => {
+  for (const prefix of ['c15', 'c16', 'policy-permission-explicit-deny']) {
+    const report = await runFixed(prefix);
+    const bad = report.outcomes.filter((o) => (o.probe.startsWith('identity.') || o.probe.startsWith('policy.')) && o.status !== 'pass');
+    t.same(bad.map((o) => `${o.probe} ${o.status} ${o.code}`), [], `${prefix}: identity and policy probes pass once the remedies are applied`);
+  }
+});
