@@ -57,7 +57,7 @@ export async function run(ctx: ProbeContext): Promise<Finding> {
     return {
       code: 'OK',
       summary: `read ${out.Name ?? configured}: ${shape.byteLength} bytes${
-        shape.jsonKeyCount !== undefined ? `, JSON with ${shape.jsonKeyCount} keys` : ''
+        shape.jsonKeyCount !== undefined ? `, JSON with ${shape.jsonKeyCount} key${shape.jsonKeyCount === 1 ? '' : 's'}` : ''
       } (version ${out.VersionId ?? 'unknown'}); the value itself is never shown`,
       evidence,
     };
