@@ -20,7 +20,8 @@ mkdirSync(join(root, '.tap'), { recursive: true });
 const logPath = join(root, '.tap/last-run.tap');
 const log = createWriteStream(logPath);
 const tapBin = join(root, 'node_modules/.bin/tap');
-const child = spawn(tapBin, ['--reporter=tap', ...process.argv.slice(2)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env } });
+// Node 20 is the supported runtime; the SDK's notice about future versions would only clutter the log.
+const child = spawn(tapBin, ['--reporter=tap', ...process.argv.slice(2)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true' } });
 
 let passed: number | undefined;
 let failed: number | undefined;
