@@ -174,7 +174,7 @@ export function lintSarif(result: LintResult, toolVersion = '0.1.0'): string {
     id,
     name: id,
     shortDescription: { text: (CODES as Record<string, { title: string }>)[id]?.title ?? id },
-    helpUri: `https://github.com/gateway-doctor/gateway-doctor/blob/main/docs/probes/${id.startsWith('TRUST_') ? 'policy.trust' : 'policy.permissions'}.md`,
+    help: { text: `What it means and the fix: docs/probes/${id.startsWith('TRUST_') ? 'policy.trust' : 'policy.permissions'}.md#${id.toLowerCase()}` },
     defaultConfiguration: { level: (CODES as Record<string, { status: string }>)[id]?.status === 'warn' ? 'warning' : 'error' },
   }));
   const results = result.findings.map((f) => ({
