@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLintInput, lintInputs, lintSarif } from '../../packages/core/src/lint/index.ts';
 import { trustPolicy, permissionPolicy } from '../../packages/core/src/templates/policies.ts';
+import { readdirSync } from 'node:fs';
+import { loadWorld } from '../world/load.ts';
+import { analyzeWorld, gatewayRole, worldContract } from './world-policies.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const FIX = join(ROOT, 'test/policy/fixtures');
@@ -55,6 +58,22 @@ t.test('Terraform modules: an aws_iam_policy attached by reference (ARN unknown 
   const path = join(FIX, 'wildcard-module-plan.json');
   const result = lintInputs([readLintInput(path, readFileSync(path, 'utf8'), { roleArn: ROLE })], contract);
   t.same(result.findings.map((f) => [f.code, f.logical, f.pointer, f.line]), [['PERMISSION_SECRETS_WILDCARD', 'module.gateway.aws_iam_policy.secrets', '/Statement/1/Resource', lineOf(path, '"policy"', 'aws_iam_policy.secrets')]]);
+});
+
+t.test('lint on every world file finds what the analysis of its documents finds', async (t) => {
+  const dir = join(ROOT, 'test/worlds');
+  let n = 0;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) {
+    const path = join(dir, f);
+    const { world } = loadWorld(path);
+    if (!gatewayRole(world)) continue;
+    const contract = worldContract(world);
+    const result = lintInputs([readLintInput(path, readFileSync(path, 'utf8'), { roleArn: contract.roleArn })], contract);
+    t.same(result.findings.map((x) => x.code).sort(), analyzeWorld(world).map((x) => x.code).sort(), f);
+    t.ok(result.findings.every((x) => (x.line ?? 0) > 0), `${f}: every finding has a line`);
+    n++;
+  }
+  t.ok(n > 40, `${n} worlds linted`);
 });
 
 t.test('SARIF 2.1.0: stable ruleId and a location per finding', async (t) => {

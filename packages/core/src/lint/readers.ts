@@ -153,16 +153,16 @@ function looksLikePolicy(v: unknown): boolean {
 
 // ---------------------------------------------------------------- readers
 
-function readAuthorizationDetails(file: string, v: Record<string, any>, position: LintInput['position']): LintInput {
+function readAuthorizationDetails(file: string, v: Record<string, any>, position: LintInput['position'], prefix: string[] = []): LintInput {
   const roles: LintRole[] = (v.RoleDetailList ?? []).map((r: any, i: number): LintRole => {
     const trust = r.AssumeRolePolicyDocument !== undefined ? decode(r.AssumeRolePolicyDocument) : undefined;
     return {
       name: r.RoleName,
       arn: r.Arn,
-      trust: trust ? { document: trust.value, file, path: ['RoleDetailList', i, 'AssumeRolePolicyDocument'], embedded: trust.embedded, label: `RoleDetailList[${r.RoleName}].AssumeRolePolicyDocument` } : undefined,
+      trust: trust ? { document: trust.value, file, path: [...prefix, 'RoleDetailList', i, 'AssumeRolePolicyDocument'], embedded: trust.embedded, label: `RoleDetailList[${r.RoleName}].AssumeRolePolicyDocument` } : undefined,
       inline: (r.RolePolicyList ?? []).map((p: any, j: number) => {
         const d = decode(p.PolicyDocument);
-        return { kind: 'inline', name: p.PolicyName, document: d.value, file, path: ['RoleDetailList', i, 'RolePolicyList', j, 'PolicyDocument'], embedded: d.embedded, label: `RoleDetailList[${r.RoleName}].RolePolicyList[${p.PolicyName}]` };
+        return { kind: 'inline', name: p.PolicyName, document: d.value, file, path: [...prefix, 'RoleDetailList', i, 'RolePolicyList', j, 'PolicyDocument'], embedded: d.embedded, label: `RoleDetailList[${r.RoleName}].RolePolicyList[${p.PolicyName}]` };
       }),
       attached: (r.AttachedManagedPolicies ?? []).map((a: any) => a.PolicyArn),
       boundaryArn: r.PermissionsBoundary?.PermissionsBoundaryArn,
@@ -175,7 +175,7 @@ function readAuthorizationDetails(file: string, v: Record<string, any>, position
     const j = Math.max(0, versions.findIndex((x) => x.VersionId === p.DefaultVersionId || x.IsDefaultVersion));
     if (!versions[j]) return;
     const d = decode(versions[j].Document);
-    managed.push({ kind: 'managed', name: p.PolicyName, arn: p.Arn, document: d.value, file, path: ['Policies', i, 'PolicyVersionList', j, 'Document'], embedded: d.embedded, label: `Policies[${p.PolicyName}]` });
+    managed.push({ kind: 'managed', name: p.PolicyName, arn: p.Arn, document: d.value, file, path: [...prefix, 'Policies', i, 'PolicyVersionList', j, 'Document'], embedded: d.embedded, label: `Policies[${p.PolicyName}]` });
   });
   return { file, kind: 'authorization-details', roles, managed, position };
 }
@@ -361,6 +361,8 @@ export function readLintInput(file: string, text: string, hints: { roleArn?: str
   const account = hints.roleArn ? accountOfArn(hints.roleArn) : undefined;
   if (!isObject(value)) throw new LintInputError(file, 'expected a JSON/YAML object at the top level', 1, 1);
   if (Array.isArray(value.RoleDetailList) || Array.isArray(value.Policies)) return readAuthorizationDetails(file, value, position);
+  // a gateway-doctor world file: its `iam` section has the authorization-details shape
+  if (isObject(value.iam) && isObject(value.gateway) && (Array.isArray(value.iam.RoleDetailList) || Array.isArray(value.iam.Policies))) return readAuthorizationDetails(file, value.iam, position, ['iam']);
   if (isObject(value.Role) && value.Role.AssumeRolePolicyDocument !== undefined) return readGetRole(file, value, position);
   if (isObject(value.Policy) && typeof value.Policy.Content === 'string' && value.Policy.PolicySummary?.Type === 'SERVICE_CONTROL_POLICY') {
     const summary = value.Policy.PolicySummary;
