@@ -30,6 +30,9 @@ const LOCKED = `arn:aws:secretsmanager:${R}:${ACCT}:secret:gw/prod/locked-Zx9Yw8
 const OTHER = `arn:aws:secretsmanager:${R}:${ACCT}:secret:other/prod/thing-Aa1Bb2`;
 const BINARY = `arn:aws:secretsmanager:${R}:${ACCT}:secret:gw/prod/cert-Bb2Cc3`;
 const ADMIN_KEY = `arn:aws:kms:${R}:${ACCT}:key/0a0a0a0a-1111-4222-8333-444444444444`;
+const VIA_KEY = (service: string) => `arn:aws:kms:${R}:${ACCT}:key/0b0b0b0b-1111-4222-8333-${service === 's3' ? '555555555555' : '666666666666'}`;
+const VIA_S3 = `arn:aws:secretsmanager:${R}:${ACCT}:secret:gw/prod/via-s3-Cc3Dd4`;
+const VIA_SM = `arn:aws:secretsmanager:${R}:${ACCT}:secret:gw/prod/via-sm-Dd4Ee5`;
 
 const { world: loaded } = loadWorld(join(import.meta.dirname, '..', '..', '..', 'test', 'worlds', 'healthy-cmk-secret.yaml'));
 const world: any = structuredClone(loaded);
@@ -38,7 +41,28 @@ world.secretsManager.secrets.push(
   { ARN: LOCKED, Name: 'gw/prod/locked', SecretString: 'locked-value', KmsKeyId: ADMIN_KEY },
   { ARN: OTHER, Name: 'other/prod/thing', SecretString: 'other-value' },
   { ARN: BINARY, Name: 'gw/prod/cert', SecretBinary: Buffer.from('binary-value').toString('base64') },
+  { ARN: VIA_S3, Name: 'gw/prod/via-s3', SecretString: 'via-s3-value', KmsKeyId: VIA_KEY('s3') },
+  { ARN: VIA_SM, Name: 'gw/prod/via-sm', SecretString: 'via-sm-value', KmsKeyId: VIA_KEY('secretsmanager') },
 );
+// keys whose policy names the role directly (no account-root delegation), for one service only
+for (const service of ['s3', 'secretsmanager']) {
+  world.kms.keys.push({
+    KeyId: VIA_KEY(service).split('/')[1],
+    Arn: VIA_KEY(service),
+    KeyPolicy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCT}:role/ai-gateway` },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:ViaService': `${service}.${R}.amazonaws.com` } },
+        },
+      ],
+    },
+  });
+}
 world.kms.keys.push({
   KeyId: '0a0a0a0a-1111-4222-8333-444444444444',
   Arn: ADMIN_KEY,
@@ -96,6 +120,9 @@ t.test('JS SDK v3 against the stand-in modules', async (t) => {
   const locked = await fail(sm.send(new GetSecretValueCommand({ SecretId: LOCKED })));
   t.equal(locked.name, 'AccessDeniedException');
   t.equal(locked.message, 'Access to KMS is not allowed', 'a key policy that admits neither the role nor IAM');
+  t.equal((await sm.send(new GetSecretValueCommand({ SecretId: VIA_SM }))).SecretString, 'via-sm-value', 'key policy naming the role, kms:ViaService Secrets Manager: readable');
+  const viaS3 = await fail(sm.send(new GetSecretValueCommand({ SecretId: VIA_S3 })));
+  t.equal(viaS3?.message, 'Access to KMS is not allowed', 'kms:ViaService for another service does not hold');
   const notAllowed = await fail(sm.send(new GetSecretValueCommand({ SecretId: OTHER })));
   t.equal(notAllowed.name, 'AccessDeniedException');
   t.match(notAllowed.message, /is not authorized to perform: secretsmanager:GetSecretValue on resource: .*other\/prod\/thing.* because no identity-based policy allows the secretsmanager:GetSecretValue action/);
