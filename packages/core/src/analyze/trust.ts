@@ -429,7 +429,6 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
   verdicts.selfTagAdmission = selfTagSession ? admissionOf(selfTag.allows) : 'none';
   verdicts.podIdentity = podAssume.decision === 'Allow' && podTag.decision === 'Allow';
   verdicts.platform = evaluatePolicy(policy, platformRequest(contract, contract.organizationId), { resourcePolicy: true }).decision === 'Allow';
-  const namesRole = (st: Statement) => (st.principal?.aws ?? []).some((e) => e === contract.roleArn || (contract.roleId !== undefined && e === contract.roleId));
   const removeSelfEntries = () => {
     for (const st of policy.statements) {
       if (st.effect !== 'Allow') continue;
@@ -525,8 +524,6 @@ export function analyzeTrust(document: unknown, contract: PolicyContract): Trust
       corrections.add.self = true;
     }
   }
-  // A statement naming the role that can never hold (e.g. an ExternalId) while another statement admits it.
-  void namesRole;
 
   // ---- platform
   let platformOk = true;
