@@ -4,6 +4,7 @@ import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWorld, type WorldRun } from './run.ts';
+import { readOnlyViolations } from '../reliability/readonly.ts';
 
 const dir = join(import.meta.dirname, '..', 'worlds');
 const files = readdirSync(dir)
@@ -43,9 +44,17 @@ t.setTimeout(60_000 + Math.ceil(selected.length / 2) * 40_000);
 t.ok(selected.length > 0, `${selected.length} worlds in test/worlds`);
 for (const file of selected) {
   t.test(file, async (t) => {
-    const run = await runs.get(file)!;
+    let run: WorldRun;
+    try {
+      run = await runs.get(file)!;
+    } catch (e) {
+      t.fail(`the run failed: ${(e as Error).message.split('\n').slice(0, 20).join(' | ')}`);
+      return;
+    }
     for (const w of run.warnings) t.comment(w);
     t.ok(run.checks.length > 0, 'the world has expectations');
     for (const c of run.checks) t.ok(c.ok, c.line);
+    // read-only, proven on the wire (test/reliability/readonly.ts): the same run, the stand-in's log
+    t.same(readOnlyViolations(run.sandbox.requests), [], 'the product sent only allowlisted operations');
   });
 }
