@@ -43,6 +43,8 @@ const trustValid: TrustCase[] = [
   { name: 'pod identity conditioned on the pod name (unknown offline, taken as met)', document: doc({ ...POD, Condition: { StringLike: { 'aws:RequestTag/kubernetes-pod-name': 'ai-gateway-*' } } }, PLATFORM, SELF), findings: [] },
   { name: 'platform ExternalId as a one-element list', document: doc(POD, { ...PLATFORM, Condition: { StringEquals: { 'sts:ExternalId': ['org-7f3a9c'] } } }, SELF), findings: [] },
   { name: 'action wildcards sts:* and mixed case', document: doc(POD, PLATFORM, { ...SELF, Action: 'STS:*' }), findings: [] },
+  { name: 'self statement requiring TLS (aws:SecureTransport is true on the gateway\'s calls)', document: doc(POD, PLATFORM, { ...SELF, Condition: { Bool: { 'aws:SecureTransport': 'true' } } }), findings: [], admission: 'direct' },
+  { name: 'a guard Deny for the platform account without the ExternalId', document: doc(POD, PLATFORM, SELF, { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalAccount': '999988887777' }, StringNotEquals: { 'sts:ExternalId': 'org-7f3a9c' } } }), findings: [] },
 ];
 
 const trustInvalid: TrustCase[] = [
@@ -67,6 +69,8 @@ const trustInvalid: TrustCase[] = [
   { name: 'unparseable', document: '{"Version": "2012-10-17", "Statement": [', findings: [['TRUST_INVALID', '']], admission: 'none' },
   { name: 'a bare unique id (deleted role)', document: doc(POD, PLATFORM, SELF, { Effect: 'Allow', Principal: { AWS: 'AROAEXAMPLEDELETED01' }, Action: 'sts:AssumeRole' }), findings: [['TRUST_PRINCIPAL_UNIQUE_ID', '/Statement/3/Principal/AWS']] },
   { name: 'a deny on the role itself', document: doc(POD, PLATFORM, SELF, { Sid: 'NoSelf', Effect: 'Deny', Principal: { AWS: ROLE }, Action: 'sts:AssumeRole' }), findings: [['TRUST_EXPLICIT_DENY', '/Statement/3']] },
+  // aws:PrincipalIsAWSService is in every signed request: false for the gateway's session (v-trust-deny-guard-blocks-self)
+  { name: 'a guard Deny on non-service principals without the ExternalId blocks the self-assume', document: doc(POD, PLATFORM, SELF, { Sid: 'Guard', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringNotEquals: { 'sts:ExternalId': 'org-7f3a9c' }, Bool: { 'aws:PrincipalIsAWSService': 'false' } } }), findings: [['TRUST_EXPLICIT_DENY', '/Statement/3']] },
 ];
 
 t.test('trust analysis: valid documents yield nothing', async (t) => {

@@ -150,8 +150,15 @@ export function selfRequest(contract: PolicyContract, action: 'sts:AssumeRole' |
     'aws:PrincipalAccount': principal.accountId ?? '',
     'aws:PrincipalType': 'AssumedRole',
     'aws:userid': `${contract.roleId ?? 'AROAUNKNOWN'}:session`,
+    // Present in every signed request (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html):
+    // the gateway's session is no service principal, calls STS itself over TLS.
+    'aws:PrincipalIsAWSService': 'false',
+    'aws:ViaAWSService': 'false',
+    'aws:SecureTransport': 'true',
   };
-  const unknownKeys: string[] = [];
+  if (contract.region) context['aws:RequestedRegion'] = contract.region;
+  // Not knowable from the documents: taken as met in an Allow, not met in a Deny (never invents a finding).
+  const unknownKeys: string[] = ['aws:principalorgid', 'aws:principalorgpaths', 'aws:sourceip', 'aws:sourcevpc', 'aws:sourcevpce', 'aws:vpcsourceip', 'aws:currenttime', 'aws:epochtime'];
   const tags: Record<string, string | undefined> = podIdentityTags(contract);
   tagContext('aws:PrincipalTag', tags, context, unknownKeys);
   const requestTags: Record<string, string | undefined> = { ...tags, ...(withSessionTags ? contract.sessionTags ?? {} : {}) };
@@ -167,7 +174,7 @@ export function platformRequest(contract: PolicyContract, externalId: string | u
   const partition = partitionOfArn(contract.roleArn);
   const roleArn = principalArn && !isAccountPrincipal(principalArn) ? principalArn : `arn:${partition}:iam::${account}:role/platform-automation`;
   const principal: RequestPrincipal = { kind: 'aws', arn: roleArn, roleArn, accountId: account };
-  const context: Record<string, string | string[]> = { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': account, 'aws:PrincipalType': 'AssumedRole' };
+  const context: Record<string, string | string[]> = { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': account, 'aws:PrincipalType': 'AssumedRole', 'aws:PrincipalIsAWSService': 'false' };
   if (externalId !== undefined) context['sts:ExternalId'] = externalId;
   // The platform's own tags and organization are not known here.
   return { principal, action: 'sts:AssumeRole', resource: contract.roleArn, context, unknownKeys: ['aws:principaltag/', 'aws:principalorgid', 'aws:principalorgpaths', 'aws:requesttag/', 'aws:tagkeys', 'aws:sourceidentity', 'aws:sourceip'] };
