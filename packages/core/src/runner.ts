@@ -12,6 +12,7 @@
 // - a thrown probe is error PROBE_CRASHED (redacted message, stack to the debug log); an AwsCallError it let
 //   escape is mapped by genericErrorFinding first; an unknown code is PROBE_CRASHED saying so;
 // - outcomes are redacted before they are emitted; the report lists them in registry order, then subject order.
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type {
   AwsAccess,
@@ -175,6 +176,7 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
   // exit before its deadline ever fired.
   const runDeadline = deadlineSignal(tuning.runTimeoutMs, 'run deadline');
   const runSignal = options.signal ? AbortSignal.any([options.signal, runDeadline.signal]) : runDeadline.signal;
+  setMaxListeners(0, runSignal);
   const clock = new DeadlineClock();
   const aws: AwsAccess = options.aws ?? createAwsAccess({ config, env, signal: runSignal, debug: log });
 
@@ -345,6 +347,8 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
     const taskTimer = clock.deadline(tuning.probeTimeoutMs, 'probe deadline');
     const taskDeadline = taskTimer.signal;
     const signal = AbortSignal.any([runSignal, taskDeadline]);
+    // A probe may have many AWS calls in flight, each listening for the abort (and the SDK's handler too).
+    setMaxListeners(0, signal);
     const recorded: Record<string, unknown> = {};
     const ctx: ProbeContext = {
       config,

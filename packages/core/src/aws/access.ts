@@ -1,6 +1,7 @@
 // The AWS client factory: lazy per service (nothing of the SDK is imported until a probe calls that service), one
 // client per (service, region, credentials), the default chain's credentials shared and memoised, deadlines that
 // fit a probe's, bounded retries that never retry an unreachable endpoint, and the read-only guard on every client.
+import { setMaxListeners } from 'node:events';
 import type { AwsAccess, AwsCallOptions, AwsCredentials, Config, ServiceId } from '../types.ts';
 import { redact, registerSecret } from '../redact.ts';
 import { addReadOnlyGuard, guardError, operationOf } from './guard.ts';
@@ -284,6 +285,10 @@ export function createAwsAccess(options: CreateAwsAccessOptions): AwsAccessRoot 
   const root = view(options.signal);
   return {
     ...root,
-    forTask: (signal: AbortSignal, hooks?: TaskHooks) => view(options.signal ? AbortSignal.any([options.signal, signal]) : signal, hooks),
+    forTask: (signal: AbortSignal, hooks?: TaskHooks) => {
+      const combined = options.signal ? AbortSignal.any([options.signal, signal]) : signal;
+      setMaxListeners(0, combined);
+      return view(combined, hooks);
+    },
   };
 }
