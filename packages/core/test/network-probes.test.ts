@@ -174,3 +174,24 @@ t.test('classification tables', async (t) => {
     'sts=sts.eu-west-1.amazonaws.com', 'sts-global=sts.amazonaws.com', 'powerbi-api=api.powerbi.com', 'powerbi-login=login.microsoftonline.com',
   ]);
 });
+
+t.test('VPC CNI SNAT: a peered target sees the node, unless external SNAT keeps the pod IP', async (t) => {
+  const VPC_B = 'vpc-0b2';
+  const documents = docs([]);
+  documents.ec2.DescribeVpcs.Vpcs.push({ VpcId: VPC_B, CidrBlock: '10.1.0.0/16' });
+  documents.ec2.DescribeSubnets.Subnets.push({ SubnetId: 'subnet-b', VpcId: VPC_B, CidrBlock: '10.1.8.0/24' });
+  documents.ec2.DescribeVpcPeeringConnections.VpcPeeringConnections = [{ VpcPeeringConnectionId: 'pcx-1', Status: { Code: 'active' }, RequesterVpcInfo: { VpcId: VPC }, AccepterVpcInfo: { VpcId: VPC_B } }];
+  // The data VPC's group admits only the pod's own address.
+  documents.ec2.DescribeSecurityGroups.SecurityGroups.push({ GroupId: 'sg-b', VpcId: VPC_B, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.3.17/32' }] }], IpPermissionsEgress: [] });
+  const config = baseConfig({ podIp: '10.0.3.17', targets: [{ name: 'db', host: '10.1.8.20', port: 5432, securityGroupIds: ['sg-b'] }] });
+  const pod = (env: Record<string, string>) => ({ ...ctxFor({ config, subject: 'db', where: 'pod', documents }), env: { POD_IP: '10.0.3.17', ...env } });
+  const snat = (await securityGroups.run(pod({}))) as any[];
+  t.equal(snat[0].code, 'SG_INGRESS_MISSING', 'the node IP 10.0.3.5 arrives, not the pod IP');
+  t.equal(snat[0].evidence.sourceAddress, '10.0.3.5');
+  t.equal(snat[0].evidence.translation, 'node-snat');
+  t.match(snat[0].remedy.commands[0], '--group-id sg-b --protocol tcp --port 5432 --source-group sg-0n0de', 'the node ENI’s group, usable across a same-region peering');
+  const external = (await securityGroups.run(pod({ AWS_VPC_K8S_CNI_EXTERNALSNAT: 'true' }))) as any[];
+  t.equal(external[0].code, 'OK', 'external SNAT keeps the pod IP, which the rule admits');
+  const excluded = (await securityGroups.run(pod({ AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: '10.1.0.0/16' }))) as any[];
+  t.equal(excluded[0].code, 'OK', 'an excluded range keeps the pod IP');
+});
