@@ -63,11 +63,16 @@ const trustCondition = fc.constantFrom<unknown>(
   { 'ForAllValues:StringLike': { 'aws:TagKeys': ['kubernetes-*', 'eks-*'] } },
   { StringEquals: { 'aws:RequestTag/gateway-doctor': 'probe' } },
 );
-const trustStatement = fc.record(
-  { Effect: fc.constantFrom('Allow', 'Allow', 'Allow', 'Deny'), Principal: trustPrincipal, Action: stsActions, Condition: trustCondition },
-  { requiredKeys: ['Effect', 'Principal', 'Action'] },
+const notActions = fc.constantFrom<unknown>('sts:AssumeRoleWithWebIdentity', 'sts:TagSession', ['sts:AssumeRoleWithSAML', 'sts:AssumeRoleWithWebIdentity'], 'iam:*');
+const trustStatement = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ Effect: fc.constantFrom('Allow', 'Allow', 'Allow', 'Deny'), Principal: trustPrincipal, Action: stsActions, Condition: trustCondition }, { requiredKeys: ['Effect', 'Principal', 'Action'] }) },
+  { weight: 1, arbitrary: fc.record({ Effect: fc.constantFrom('Allow', 'Deny'), Principal: trustPrincipal, NotAction: notActions, Condition: trustCondition }, { requiredKeys: ['Effect', 'Principal', 'NotAction'] }) },
 );
-const identityStatement = fc.record(
+const identityNotAction = fc.record(
+  { Effect: fc.constantFrom('Allow', 'Deny'), NotAction: notActions, Resource: fc.constantFrom<unknown>(ROLE, '*') },
+  { requiredKeys: ['Effect', 'NotAction', 'Resource'] },
+);
+const identityActionStatement = fc.record(
   {
     Effect: fc.constantFrom('Allow', 'Allow', 'Allow', 'Deny'),
     Action: fc.constantFrom<unknown>('sts:AssumeRole', 'sts:TagSession', ['sts:AssumeRole', 'sts:TagSession'], 'sts:*', '*', 'secretsmanager:GetSecretValue', ['iam:GetRole', 'sts:Tag*']),
@@ -76,6 +81,7 @@ const identityStatement = fc.record(
   },
   { requiredKeys: ['Effect', 'Action', 'Resource'] },
 );
+const identityStatement = fc.oneof({ weight: 6, arbitrary: identityActionStatement }, { weight: 1, arbitrary: identityNotAction });
 const doc = (statements: Record<string, unknown>[]) => ({
   Version: '2012-10-17',
   Statement: statements.map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined))),
@@ -169,7 +175,7 @@ const seen = new Map<string, number>();
 
 const RUNS = Number(process.env.GD_DIFFERENTIAL_RUNS ?? 2000);
 
-t.test(`analyzer and iam-simulate agree on ${RUNS} generated setups`, async (t) => {
+t.test(`analyzer and iam-simulate agree on ${RUNS} generated setups`, { timeout: 600_000 }, async (t) => {
   const samples = fc.sample(setup, { seed: 20261203, numRuns: RUNS }) as Setup[];
   const disagreements: { s: Setup; ours: Verdict; oracle: Verdict }[] = [];
   let selfAllowed = 0;
