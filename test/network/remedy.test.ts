@@ -35,3 +35,23 @@ for (const c of cases) {
     t.same(writes.map((r: any) => [r.harness, r.decision]), [[false, 'deny'], [true, 'allow']], 'the stand-in logged the refusal and the harness call');
   });
 }
+
+t.test('laptop mode: the static probes reach the same diagnosis with --pod-ip, and say when they assume the cluster SG', async (t) => {
+  const args = (extra: string[]) => ['run', '--config', '/etc/gateway-doctor/config.yaml', '--format', 'json', '--where', 'laptop', '--only', 'identity.caller,services.redshift,network.security-groups,network.path,network.tcp', ...extra];
+  const run = await runInSandbox({
+    world: 'test/worlds/c32-sg-source-not-carried.yaml',
+    steps: [
+      [process.execPath, '--import', 'tsx', 'packages/cli/src/bin.ts', ...args(['--pod-ip', '10.0.3.17'])],
+      [process.execPath, '--import', 'tsx', 'packages/cli/src/bin.ts', ...args([])],
+    ],
+    timeoutMs: 120_000,
+  });
+  const [withIp, without] = run.steps.map((s) => JSON.parse(s.stdout).outcomes as any[]);
+  const sg = (o: any[]) => o.find((x) => x.probe === 'network.security-groups');
+  t.equal(sg(withIp!).code, 'SG_SOURCE_NOT_CARRIED');
+  t.match(sg(withIp!).summary, /\(--pod-ip\)/);
+  t.equal(withIp!.find((x) => x.probe === 'network.tcp').code, 'NOT_APPLICABLE', 'the live probe needs the pod');
+  // Without --pod-ip it can only reason from the cluster SG — which the rule admits — and it says so.
+  t.equal(sg(without!).code, 'OK');
+  t.match(sg(without!).summary, /laptop without --pod-ip/);
+});
