@@ -437,6 +437,17 @@ t.test('identity.self-assume: STS quoted, causes and remedy from the policy anal
   t.equal(noAnalysis.code, 'SELF_ASSUME_TAG_SESSION_DENIED');
   t.notOk(noAnalysis.causes, 'no causes without the analysis');
   t.same((noAnalysis.remedy?.policy as { Principal: unknown }).Principal, { AWS: ROLE }, 'the self statement with the real role ARN');
+
+  // the role's documents allow it (both policy probes passed): the denial is an SCP/RCP, not the trust (v-scp-denies-tag-session)
+  const clean = (probe: string): Outcome => ({ probe, status: 'pass', code: 'OK', summary: 'ok', evidence: {}, durationMs: 1 });
+  const outside = (await runSelfAssume(
+    fakeCtx({ outcomes: [callerOutcome, clean('policy.trust'), clean('policy.permissions')], aws: { call: async () => { throw stsDenied('sts:TagSession'); } } }),
+  )) as Finding;
+  t.equal(outside.code, 'SELF_ASSUME_TAG_SESSION_DENIED');
+  t.equal(outside.evidence?.roleDocumentsAllow, true);
+  t.match(outside.remedy?.text, /outside the role.*service control policy/);
+  t.notMatch(outside.remedy?.text, /self statement must allow/, 'not the trust-policy advice the documents already follow');
+  t.ok(outside.remedy?.commands?.some((c) => c.includes('list-policies-for-target --target-id 111122223333 --filter SERVICE_CONTROL_POLICY')));
 });
 
 t.test('identity.tag-session: tags sent, conflicts caught before and from STS', async (t) => {

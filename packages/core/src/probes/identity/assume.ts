@@ -124,7 +124,11 @@ function failureFinding(
       const tagSession = code !== 'SELF_ASSUME_DENIED' && action !== 'sts:AssumeRole';
       const causes = relevantCauses(tagSession ? 'tag-session' : 'self-assume', safeFailureCodes(ctx, POLICY_PROBES));
       const outcomes = causeOutcomes(ctx, POLICY_PROBES, causes);
-      const fallback: Remedy = tagSession
+      const outside = causes.length === 0 && documentsAllow(ctx);
+      if (outside) evidence.roleDocumentsAllow = true;
+      const fallback: Remedy = outside
+        ? outsideRoleRemedy(roleArn, action ?? (tagSession ? 'sts:TagSession' : 'sts:AssumeRole'), info.message)
+        : tagSession
         ? {
             text:
               `Every chained call from a Pod Identity session carries its six transitive session tags, so the trust policy's self statement must allow sts:TagSession as well as sts:AssumeRole (and, when the trust admits the role only through the account root, the role's permission policy must grant both on ${roleArn}). The self statement:`,
@@ -183,6 +187,33 @@ function failureFinding(
         },
       };
   }
+}
+
+/** policy.trust and policy.permissions both read the role and found nothing: its own documents allow the request. */
+function documentsAllow(ctx: ProbeContext): boolean {
+  if (POLICY_PROBES.length < 2) return false;
+  return POLICY_PROBES.every((id) => {
+    const outs = ctx.results.get(id);
+    return outs.length > 0 && outs.every((o) => o.status === 'pass');
+  });
+}
+
+/**
+ * STS denied what the role's trust policy, identity policies and boundary allow: the policy that denies is outside
+ * the role — an organization's SCP (which caps the role's own sessions but never EKS's service principal, so Pod
+ * Identity still works) or RCP. https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+ */
+function outsideRoleRemedy(roleArn: string, action: string, message: string): Remedy {
+  const account = roleArn.split(':')[4] ?? '<account-id>';
+  const named = /service control policy/i.test(message) ? ' (STS names a service control policy)' : /resource control policy/i.test(message) ? ' (STS names a resource control policy)' : '';
+  return {
+    text:
+      `The role's trust policy, identity policies and permissions boundary allow ${action} on ${roleArn} as gateway-doctor read them (policy.trust and policy.permissions found nothing), so the denial comes from a policy outside the role${named}: a service control policy or resource control policy of the AWS Organization that denies (or does not allow) ${action} for this account. SCPs apply to the role's own sessions but never to EKS's service principal, which is why Pod Identity still delivers credentials. From the organization's management account, list the policies on account ${account} and allow ${action} for ${roleArn}:`,
+    commands: [
+      `aws organizations list-policies-for-target --target-id ${account} --filter SERVICE_CONTROL_POLICY`,
+      `aws organizations list-policies-for-target --target-id ${account} --filter RESOURCE_CONTROL_POLICY`,
+    ],
+  };
 }
 
 export function tagConflictRemedy(keys: string[]): Remedy {
