@@ -2,7 +2,8 @@
 // downward-API env, runs every probe, and writes either the text report (for `kubectl logs`) or, with
 // `options.output: ndjson` (what `gateway-doctor cluster` sets), the versioned events one per line and nothing
 // else. A compact JSON summary (< 4096 bytes) goes to the termination log. Exit codes: DESIGN.md.
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Report, Where } from '@gateway-doctor/core/types.ts';
 import { EXIT } from '@gateway-doctor/core/types.ts';
 import { loadConfig, isConfigError } from '@gateway-doctor/core/config.ts';
@@ -132,7 +133,14 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
 }
 
 // Started directly (node --import tsx packages/job/src/main.ts, or the bundle dist/main.mjs).
-if (process.argv[1] && /(?:^|[\\/])(main\.ts|main\.mjs)$/.test(process.argv[1]) && !process.env.GATEWAY_DOCTOR_JOB_NO_AUTORUN) {
+function isEntryPoint(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+if (isEntryPoint() && !process.env.GATEWAY_DOCTOR_JOB_NO_AUTORUN) {
   const code = await main();
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   // A probe that ignored its deadline may still hold a socket; the report is written, so leave now.
