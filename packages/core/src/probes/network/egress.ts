@@ -3,7 +3,8 @@
 import type { Finding, ProbeContext, ProbeMeta } from '../../types.ts';
 import { externalEndpoint, endpointsFor } from '../../net/endpoints.ts';
 import { probeEgress, type EgressResult } from '../../net/tls.ts';
-import { explainPublicEgress } from '../../analyze/path.ts';
+import { explainPublicEgress, type EgressExplanation } from '../../analyze/path.ts';
+import { analyzeSecurityGroups } from '../../analyze/security-groups.ts';
 import { dnsAddresses, externalSubjects, isPublic, loadEgressDocs, loadNetworkDocs, podAddress, podTraffic } from './common.ts';
 
 export const meta = {
@@ -47,7 +48,7 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   } else {
     const first = results.find((r) => r.tcp === 'connected') ?? results[0]!;
     if (first.tcp === 'timeout') {
-      const why = isPublic(first.address) ? await explainFromDocuments(ctx, first.address, started) : undefined;
+      const why = await explainFromDocuments(ctx, first.address, started, endpoint.awsService);
       findings.push({
         code: 'EGRESS_TIMEOUT',
         summary: `${endpoint.host} (${subject}): ${addresses.join(', ')}:443 did not answer within ${timeoutMs} ms` + (why?.notes.length ? `; ${why.notes.join('; ')}` : ''),
@@ -87,18 +88,38 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   return findings;
 }
 
-/** The account's own explanation of a timeout to a public address (route tables, NAT gateways), within the deadline. */
-async function explainFromDocuments(ctx: ProbeContext, dest: string, started: number) {
+/**
+ * The account's own explanation of a timeout, within the deadline: to a public address, the route tables and NAT
+ * gateways; to a private one, the security groups of the service's interface endpoint (443 from this pod).
+ */
+async function explainFromDocuments(ctx: ProbeContext, dest: string, started: number, awsService?: string): Promise<EgressExplanation | undefined> {
   const remaining = ctx.config.options.probeTimeoutMs - (Date.now() - started) - 500;
   if (remaining <= 0) return undefined;
   let timer: NodeJS.Timeout | undefined;
-  const work = (async () => {
+  const work = (async (): Promise<EgressExplanation | undefined> => {
     const podIp = podAddress(ctx);
     if (!podIp) return undefined;
     const [loaded, egress] = await Promise.all([loadNetworkDocs(ctx, podIp), loadEgressDocs(ctx)]);
-    if (!loaded.docs.routeTables || !loaded.docs.subnets) return undefined;
     const traffic = podTraffic(ctx, loaded, podIp);
-    return explainPublicEgress({ ...loaded.docs, natGateways: egress.natGateways }, { podIp, subnetId: traffic.subnetId, vpcId: traffic.vpcId }, dest, ctx.config.region);
+    if (isPublic(dest)) {
+      if (!loaded.docs.routeTables || !loaded.docs.subnets) return undefined;
+      return explainPublicEgress({ ...loaded.docs, natGateways: egress.natGateways }, { podIp, subnetId: traffic.subnetId, vpcId: traffic.vpcId }, dest, ctx.config.region);
+    }
+    const serviceName = awsService ? `com.amazonaws.${ctx.config.region}.${awsService}` : undefined;
+    const vpce = egress.vpcEndpoints?.find((e) => e.ServiceName === serviceName && (e.VpcEndpointType ?? 'Interface') === 'Interface' && (!traffic.vpcId || e.VpcId === traffic.vpcId));
+    const groups = (vpce?.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => !!g);
+    if (!vpce || !groups.length || !loaded.docs.securityGroups) return undefined;
+    const findings = analyzeSecurityGroups(
+      loaded.docs,
+      { ip: podIp, groupIds: traffic.podGroups, vpcId: traffic.vpcId, basis: traffic.basis, translation: 'none', preferredGroupId: traffic.preferredGroupId },
+      { name: `${vpce.VpcEndpointId} (${serviceName})`, port: 443, groupIds: groups, vpcId: vpce.VpcId, addresses: [dest], region: ctx.config.region },
+    ).filter((f) => f.code !== 'OK');
+    if (!findings.length) return { causes: [], notes: [`${vpce.VpcEndpointId}'s security groups admit 443 from this pod`] };
+    return {
+      causes: findings.map((f) => f.code),
+      notes: findings.map((f) => `interface endpoint ${vpce.VpcEndpointId}: ${f.summary}`),
+      remedy: findings[0]!.remedy ? { text: findings[0]!.remedy.text, commands: findings[0]!.remedy.commands } : undefined,
+    };
   })().catch(() => undefined);
   try {
     return await Promise.race([work, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), remaining)))]);
