@@ -174,7 +174,8 @@ export function platformRequest(contract: PolicyContract, externalId: string | u
   const partition = partitionOfArn(contract.roleArn);
   const roleArn = principalArn && !isAccountPrincipal(principalArn) ? principalArn : `arn:${partition}:iam::${account}:role/platform-automation`;
   const principal: RequestPrincipal = { kind: 'aws', arn: roleArn, roleArn, accountId: account };
-  const context: Record<string, string | string[]> = { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': account, 'aws:PrincipalType': 'AssumedRole', 'aws:PrincipalIsAWSService': 'false' };
+  // STS is HTTPS only: every AssumeRole arrives with aws:SecureTransport true.
+  const context: Record<string, string | string[]> = { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': account, 'aws:PrincipalType': 'AssumedRole', 'aws:PrincipalIsAWSService': 'false', 'aws:SecureTransport': 'true' };
   if (externalId !== undefined) context['sts:ExternalId'] = externalId;
   // The platform's own tags and organization are not known here.
   return { principal, action: 'sts:AssumeRole', resource: contract.roleArn, context, unknownKeys: ['aws:principaltag/', 'aws:principalorgid', 'aws:principalorgpaths', 'aws:requesttag/', 'aws:tagkeys', 'aws:sourceidentity', 'aws:sourceip'] };
