@@ -22,25 +22,28 @@ const CONFIG = '/etc/gateway-doctor/config.yaml';
 const JOB_MAIN = 'packages/job/src/main.ts';
 const TUI_COMMAND = 'packages/cli/src/commands/tui.ts';
 
-/** The outputs searched, one row each. `from` says which step of the world's sandbox run produces it. */
-const OUTPUTS: Array<{ name: string; from: 'run-stdout' | 'run-stderr' | 'render' | 'job' | 'tui'; requires?: string }> = [
-  { name: 'run --format json --output FILE (the report file)', from: 'render' },
-  { name: 'run: live plain text (stdout)', from: 'run-stdout' },
-  { name: 'run: --debug log and error messages (stderr)', from: 'run-stderr' },
-  { name: 'render --format text', from: 'render' },
-  { name: 'render --format json', from: 'render' },
-  { name: 'render --format junit', from: 'render' },
-  { name: 'render --format sarif', from: 'render' },
-  { name: 'render --format markdown', from: 'render' },
-  { name: 'render error message (corrupt stream)', from: 'render' },
-  { name: 'Job NDJSON (stdout)', from: 'render', requires: JOB_MAIN },
-  { name: 'Job termination message', from: 'render', requires: JOB_MAIN },
-  { name: 'Job stderr', from: 'job', requires: JOB_MAIN },
-  { name: 'TUI frames (CI unset, in a pty)', from: 'tui', requires: TUI_COMMAND },
+/** The outputs searched, one row each. */
+const OUTPUTS: string[] = [
+  'Job NDJSON (stdout)',
+  'Job termination message',
+  'Job --debug log and error messages (stderr)',
+  'run --format json --output FILE (the report file)',
+  'run: live plain text (stdout)',
+  'run: --debug log and error messages (stderr)',
+  'render --format text',
+  'render --format json',
+  'render --format junit',
+  'render --format sarif',
+  'render --format markdown',
+  'render error message (corrupt stream)',
+  'TUI frames (CI unset, in a pty)',
 ];
 
-/** The TUI needs a pty and waits for `q`; its frames are checked on these worlds to keep CI time modest. */
-const TUI_WORLDS = new Set(['healthy-cmk-secret', 'c28-cmk-role-policy-lacks-decrypt', 'c30-secret-scheduled-for-deletion', 'demo']);
+/**
+ * CI time: every world gets ONE product run — the Job, whose NDJSON `render` turns into every format (the way
+ * `gateway-doctor cluster` does). These worlds also get the CLI's own `run --debug` and the TUI in a pty.
+ */
+const DEEP_WORLDS = new Set(['healthy-cmk-secret', 'c28-cmk-role-policy-lacks-decrypt', 'c30-secret-scheduled-for-deletion', 'secrets-legacy-layout', 'demo']);
 
 const only = process.env.LEAK_WORLDS?.split(',').filter(Boolean);
 const worldFiles = readdirSync(WORLDS_DIR)
@@ -55,31 +58,43 @@ interface WorldOutputs {
   result: SandboxResult;
 }
 
+type Step = { cmd: string[]; env?: Record<string, string>; output: 'job' | 'run' | 'render' | 'tui' };
+
 async function runWorldForLeaks(file: string): Promise<WorldOutputs> {
   const { world: loaded } = loadWorld(join(WORLDS_DIR, file));
   const { world, canaries, files } = plantCanaries(loaded);
   const hasJob = existsSync(join(ROOT, JOB_MAIN));
-  const hasTui = existsSync(join(ROOT, TUI_COMMAND)) && TUI_WORLDS.has(world.name);
+  const deep = DEEP_WORLDS.has(world.name);
+  const withRun = deep || !hasJob; // without the Job, the CLI's run is the one run
+  const withTui = deep && existsSync(join(ROOT, TUI_COMMAND));
   const corruptSecret = canaryValue('cor');
   const corruptToken = `IQoJb3JpZ2luX2Vj${canaryValue('tok').repeat(8)}`;
   canaries.push({ label: 'SecretString in a corrupt event stream', value: corruptSecret });
   canaries.push({ label: 'session token in a corrupt event stream', value: corruptToken });
 
-  const steps: Array<string[] | { cmd: string[]; env?: Record<string, string> }> = [
-    ['sh', '-c', `exec "${NODE}" --import tsx ${BIN} run --config ${CONFIG} --format json --output "$HOME/report.json" --debug`],
-  ];
+  const steps: Step[] = [];
   if (hasJob) {
     steps.push({
       cmd: ['sh', '-c', `GATEWAY_DOCTOR_TERMINATION_LOG="$HOME/termination-log" exec "${NODE}" --import tsx ${JOB_MAIN} > "$HOME/job.ndjson"`],
-      env: { GATEWAY_DOCTOR_CONFIG: CONFIG, GATEWAY_DOCTOR_OPTIONS: '{"output":"ndjson"}' },
+      env: { GATEWAY_DOCTOR_CONFIG: CONFIG, GATEWAY_DOCTOR_OPTIONS: '{"output":"ndjson"}', GATEWAY_DOCTOR_DEBUG: '1' },
+      output: 'job',
     });
   }
-  steps.push([
-    'sh',
-    '-c',
-    `exec "${NODE}" --import tsx test/leak/render-all.ts "$HOME/report.json" ${hasJob ? '"$HOME/job.ndjson"' : "''"} ${corruptSecret} ${corruptToken}`,
-  ]);
-  if (hasTui) {
+  if (withRun) {
+    steps.push({
+      cmd: ['sh', '-c', `exec "${NODE}" --import tsx ${BIN} run --config ${CONFIG} --format json --output "$HOME/report.json" --debug`],
+      output: 'run',
+    });
+  }
+  steps.push({
+    cmd: [
+      'sh',
+      '-c',
+      `exec "${NODE}" --import tsx test/leak/render-all.ts ${withRun ? '"$HOME/report.json"' : "''"} ${hasJob ? '"$HOME/job.ndjson"' : "''"} ${corruptSecret} ${corruptToken}`,
+    ],
+    output: 'render',
+  });
+  if (withTui) {
     steps.push({
       // wait for the run, then open and close each outcome's detail pane (evidence, remedy) before quitting
       cmd: [
@@ -89,37 +104,46 @@ async function runWorldForLeaks(file: string): Promise<WorldOutputs> {
           `timeout 50 script -qfec 'stty cols 160 rows 50; exec "${NODE}" --import tsx ${BIN} --config ${CONFIG}' /dev/null`,
       ],
       env: { TERM: 'xterm-256color' },
+      output: 'tui',
     });
   }
-  const result = await runInSandbox({ world, files, steps, timeoutMs: 120_000 });
+  const result = await runInSandbox({ world, files, steps: steps.map(({ cmd, env }) => ({ cmd, env })), timeoutMs: 150_000 });
   canaries.push(...credentialCanaries(result.issued ?? [], result.harnessCredentials));
 
   const outputs: Record<string, string> = {};
   const skipped: Record<string, string> = {};
-  const [run, ...rest] = result.steps;
-  outputs['run: live plain text (stdout)'] = run?.stdout ?? '';
-  outputs['run: --debug log and error messages (stderr)'] = run?.stderr ?? '';
-  const job = hasJob ? rest.shift() : undefined;
-  if (job) outputs['Job stderr'] = job.stderr;
-  const render = rest.shift();
-  try {
-    const parsed = JSON.parse(render?.stdout ?? '');
-    Object.assign(outputs, parsed.outputs);
-    Object.assign(skipped, parsed.skipped);
-  } catch {
-    skipped['render'] = `render-all printed no JSON (exit ${render?.exitCode}): ${render?.stderr.slice(-500)}`;
-  }
-  // its stderr holds render's error messages too
-  if (render) outputs['render error message (corrupt stream)'] = (outputs['render error message (corrupt stream)'] ?? '') + render.stderr;
-  const tui = hasTui ? rest.shift() : undefined;
-  if (tui) outputs['TUI frames (CI unset, in a pty)'] = tui.stdout + tui.stderr;
+  steps.forEach((step, i) => {
+    const r = result.steps[i];
+    if (!r) {
+      skipped[step.output] = `step ${i} (${step.output}) did not run`;
+      return;
+    }
+    if (step.output === 'job') outputs['Job --debug log and error messages (stderr)'] = r.stderr;
+    if (step.output === 'run') {
+      outputs['run: live plain text (stdout)'] = r.stdout;
+      outputs['run: --debug log and error messages (stderr)'] = r.stderr;
+    }
+    if (step.output === 'tui') outputs['TUI frames (CI unset, in a pty)'] = r.stdout + r.stderr;
+    if (step.output === 'render') {
+      try {
+        const parsed = JSON.parse(r.stdout);
+        Object.assign(outputs, parsed.outputs);
+        Object.assign(skipped, parsed.skipped);
+      } catch {
+        skipped.render = `render-all printed no JSON (exit ${r.exitCode}): ${r.stderr.slice(-500)}`;
+      }
+      // its stderr holds render's error messages too
+      outputs['render error message (corrupt stream)'] = (outputs['render error message (corrupt stream)'] ?? '') + r.stderr;
+    }
+  });
 
-  for (const o of OUTPUTS) {
-    if (outputs[o.name] !== undefined) continue;
-    if (o.requires === JOB_MAIN && !hasJob) skipped[o.name] ??= `${JOB_MAIN} does not exist yet`;
-    else if (o.from === 'tui' && !existsSync(join(ROOT, TUI_COMMAND))) skipped[o.name] ??= `${TUI_COMMAND} does not exist yet`;
-    else if (o.from === 'tui') skipped[o.name] ??= `TUI frames are checked on ${[...TUI_WORLDS].join(', ')} only (a pty run per world costs ~10 s)`;
-    else skipped[o.name] ??= 'the run produced no such output';
+  const deepOnly = `checked on ${[...DEEP_WORLDS].join(', ')} (elsewhere the one product run per world is the Job's)`;
+  for (const name of OUTPUTS) {
+    if (outputs[name] !== undefined || skipped[name] !== undefined) continue;
+    if (name.startsWith('Job') && !hasJob) skipped[name] = `${JOB_MAIN} does not exist yet`;
+    else if (name.startsWith('TUI') && !existsSync(join(ROOT, TUI_COMMAND))) skipped[name] = `${TUI_COMMAND} does not exist yet`;
+    else if ((name.startsWith('TUI') || name.startsWith('run')) && !deep) skipped[name] = deepOnly;
+    else skipped[name] = 'the run produced no such output';
   }
   return { outputs, skipped, canaries, result };
 }
@@ -164,20 +188,20 @@ t.test('no canary reaches any output', async (t) => {
       t.ok(r.result.steps.length > 0 && r.result.steps[0].exitCode !== undefined, 'the product ran');
       // Not vacuous: the values went through the product (GetSecretValue answered) in the worlds where reads work.
       secretsRead += (r.result.requests ?? []).filter((q: any) => q.operation === 'GetSecretValue' && q.decision === 'allow').length;
-      for (const o of OUTPUTS) {
-        const text = r.outputs[o.name];
+      for (const name of OUTPUTS) {
+        const text = r.outputs[name];
         if (text === undefined) {
-          t.pass(o.name, { skip: r.skipped[o.name] ?? 'not produced' });
+          t.pass(name, { skip: r.skipped[name] ?? 'not produced' });
           continue;
         }
         const leaks = findLeaks(text, r.canaries);
         t.same(
           leaks.map((l) => `${l.label} (${l.form})`),
           [],
-          `${o.name}: no canary (${text.length} chars searched)`,
+          `${name}: no canary (${text.length} chars searched)`,
         );
       }
-      for (const [name, reason] of Object.entries(r.skipped)) if (!OUTPUTS.some((o) => o.name === name)) t.fail(`${name}: ${reason}`);
+      for (const [name, reason] of Object.entries(r.skipped)) if (!OUTPUTS.includes(name)) t.fail(`${name}: ${reason}`);
     });
   }
   t.ok(secretsRead >= Math.min(worldFiles.length, 5), `planted secrets were actually read (${secretsRead} GetSecretValue calls allowed)`);

@@ -12,9 +12,8 @@ const home = process.env.HOME ?? '/tmp';
 const outputs: Record<string, string> = {};
 const skipped: Record<string, string> = {};
 
-const reportText = readFileSync(reportPath, 'utf8');
-outputs['run --format json --output FILE (the report file)'] = reportText;
 let ndjson = join(home, 'events.ndjson');
+if (reportPath) outputs['run --format json --output FILE (the report file)'] = readFileSync(reportPath, 'utf8');
 if (jobNdjson) {
   // the Job's own event stream is what `gateway-doctor cluster` renders
   ndjson = jobNdjson;
@@ -25,7 +24,7 @@ if (jobNdjson) {
     skipped['Job termination message'] = 'the Job wrote no termination message';
   }
 } else {
-  const report = JSON.parse(reportText);
+  const report = JSON.parse(outputs['run --format json --output FILE (the report file)'] ?? '{"outcomes":[]}');
   const lines = [
     ...report.outcomes.map((outcome: unknown) => JSON.stringify({ schemaVersion: 1, type: 'outcome', outcome })),
     JSON.stringify({ schemaVersion: 1, type: 'done', report }),
