@@ -3,7 +3,7 @@
 // ends with exactly `N passed, N failed` — counted in assertions, as tap's own summary counts them (a file that
 // crashes before its summary counts as one failure). Extra arguments go to tap (e.g. a file list).
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -17,8 +17,10 @@ if (prereqs.status !== 0) {
 }
 
 mkdirSync(join(root, '.tap'), { recursive: true });
+// Several runs may overlap on a shared machine: each writes its own log, renamed to last-run.tap at the end.
 const logPath = join(root, '.tap/last-run.tap');
-const log = createWriteStream(logPath);
+const runLogPath = join(root, `.tap/run-${process.pid}.tap`);
+const log = createWriteStream(runLogPath);
 const tapBin = join(root, 'node_modules/.bin/tap');
 // Node 20 is the supported runtime; the SDK's notice about future versions would only clutter the log.
 const child = spawn(tapBin, ['--reporter=tap', ...process.argv.slice(2)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true' } });
@@ -61,8 +63,13 @@ lines.on('line', (line) => {
   block.push(line);
 });
 
-child.on('close', (code) => {
-  log.end();
+child.on('close', async (code) => {
+  await new Promise<void>((done) => log.end(done));
+  try {
+    renameSync(runLogPath, logPath);
+  } catch {
+    // keep the per-run name
+  }
   const failures = failed ?? 0;
   const total = passed ?? 0;
   // A file that failed without any failing assertion (crash, timeout) still counts.
