@@ -148,6 +148,9 @@ t.test('path: table', async (t) => {
     { name: 'peered, return route missing (C37)', docs: { peerings: [pcxAB], routeTables: [rtA([{ DestinationCidrBlock: '10.1.0.0/16', VpcPeeringConnectionId: 'pcx-ab' }]), rtB()] }, addr: '10.1.8.12', codes: ['ROUTE_MISSING'] },
     { name: 'peered, forward route missing', docs: { peerings: [pcxAB], routeTables: [rtA(), rtB([{ DestinationCidrBlock: '10.0.0.0/16', VpcPeeringConnectionId: 'pcx-ab' }])] }, addr: '10.1.8.12', codes: ['ROUTE_MISSING'] },
     { name: 'transitive peering: route through a peering that does not join them', docs: { peerings: [pcxAB, pcxBC], routeTables: [rtA([{ DestinationCidrBlock: '10.2.0.0/16', VpcPeeringConnectionId: 'pcx-ab' }])] }, addr: '10.2.8.12', codes: ['ROUTE_MISSING'] },
+    // a more specific blackhole route wins the longest prefix match and drops the traffic (v-route-blackhole-more-specific)
+    { name: 'peered, but a more specific blackhole route shadows the peering route', docs: { peerings: [pcxAB], routeTables: [rtA([{ DestinationCidrBlock: '10.1.0.0/16', VpcPeeringConnectionId: 'pcx-ab' }, { DestinationCidrBlock: '10.1.8.0/24', TransitGatewayId: 'tgw-gone', State: 'blackhole' }]), rtB([{ DestinationCidrBlock: '10.0.0.0/16', VpcPeeringConnectionId: 'pcx-ab' }])] }, addr: '10.1.8.12', codes: ['ROUTE_MISSING'] },
+    { name: 'peered, a broader blackhole route does not matter', docs: { peerings: [pcxAB], routeTables: [rtA([{ DestinationCidrBlock: '10.1.0.0/16', VpcPeeringConnectionId: 'pcx-ab' }, { DestinationCidrBlock: '10.0.0.0/8', TransitGatewayId: 'tgw-gone', State: 'blackhole' }]), rtB([{ DestinationCidrBlock: '10.0.0.0/16', VpcPeeringConnectionId: 'pcx-ab' }])] }, addr: '10.1.8.12', codes: ['OK'] },
     {
       name: 'peering pending acceptance',
       docs: { peerings: [{ ...pcxAB, Status: { Code: 'pending-acceptance' } }], routeTables: [rtA(), rtB()] },

@@ -219,11 +219,19 @@ export function routeTableForSubnet(docs: NetworkDocs, subnet: Subnet): Effectiv
   return { table, how, routes };
 }
 
-/** Longest prefix match over a table's active routes (prefix-list destinations expanded). */
+/**
+ * Longest prefix match over a table's routes (prefix-list destinations expanded). A more specific route in state
+ * `blackhole` still wins the match and drops the traffic, so it yields undefined (no usable route) rather than
+ * falling back to a broader active one (https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-longest-prefix-match).
+ */
 export function routeFor(docs: NetworkDocs, routes: Route[], ip: string): Route | undefined {
+  const best = matchRoute(docs, routes, ip);
+  return best && (!best.State || best.State === 'active') ? best : undefined;
+}
+
+function matchRoute(docs: NetworkDocs, routes: Route[], ip: string): Route | undefined {
   const expanded: { route: Route; cidr: string }[] = [];
   for (const r of routes) {
-    if (r.State && r.State !== 'active') continue;
     if (r.DestinationCidrBlock) expanded.push({ route: r, cidr: r.DestinationCidrBlock });
     if (r.DestinationPrefixListId) {
       for (const c of docs.prefixLists?.[r.DestinationPrefixListId] ?? []) expanded.push({ route: r, cidr: c });
