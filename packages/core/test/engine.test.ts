@@ -664,3 +664,20 @@ t.test('DeadlineClock: a paused deadline does not fire until resumed; pauses nes
   await new Promise((r) => setTimeout(r, 30));
   t.equal(cleared.signal.aborted, false, 'a cleared deadline never fires');
 });
+
+t.test('redact (property): a registered value never survives, as is or base64-encoded, whatever surrounds it', async (t) => {
+  const fc = (await import('fast-check')).default;
+  const secret = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-_/+='.split('')), minLength: 8, maxLength: 60 });
+  fc.assert(
+    fc.property(secret, fc.string(), fc.string(), fc.boolean(), (value, before, after, encoded) => {
+      clearRegisteredSecrets();
+      registerSecret(value);
+      const shown = encoded ? Buffer.from(value).toString('base64') : value;
+      const out = redact(`${before}${shown}${after}`);
+      return !out.includes(shown);
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 500) },
+  );
+  clearRegisteredSecrets();
+  t.pass('registered values masked in every generated context');
+});
