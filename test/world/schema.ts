@@ -218,6 +218,7 @@ export const eksSchema = aws({
         addonName: str,
         status: optStr,
         addonVersion: optStr,
+        configurationValues: optStr,
         health: aws({ issues: z.array(aws({ code: optStr, message: optStr, resourceIds: z.array(str).optional() })).optional() }).optional(),
       }),
     )

@@ -194,4 +194,12 @@ t.test('VPC CNI SNAT: a peered target sees the node, unless external SNAT keeps 
   t.equal(external[0].code, 'OK', 'external SNAT keeps the pod IP, which the rule admits');
   const excluded = (await securityGroups.run(pod({ AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: '10.1.0.0/16' }))) as any[];
   t.equal(excluded[0].code, 'OK', 'an excluded range keeps the pod IP');
+  // the gateway's pod does not carry aws-node's env: the vpc-cni add-on's configuration values say it (v-healthy-exclude-snat-peered)
+  const withAddon = (configurationValues: string) => ({ ...documents, eks: { ...documents.eks, DescribeAddon: { addon: { addonName: 'vpc-cni', configurationValues } } } });
+  const viaJson = (await securityGroups.run({ ...ctxFor({ config: { ...config }, subject: 'db', where: 'pod', documents: withAddon('{"env":{"AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS":"10.1.0.0/16"}}') }), env: { POD_IP: '10.0.3.17' } })) as any[];
+  t.equal(viaJson[0].code, 'OK', 'the add-on (JSON values) excludes the peered range');
+  const viaYaml = (await securityGroups.run({ ...ctxFor({ config: { ...config }, subject: 'db', where: 'pod', documents: withAddon('env:\n  AWS_VPC_K8S_CNI_EXTERNALSNAT: "true"\n') }), env: { POD_IP: '10.0.3.17' } })) as any[];
+  t.equal(viaYaml[0].code, 'OK', 'the add-on (YAML values) turns on external SNAT');
+  const otherRange = (await securityGroups.run({ ...ctxFor({ config: { ...config }, subject: 'db', where: 'pod', documents: withAddon('{"env":{"AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS":"10.9.0.0/16"}}') }), env: { POD_IP: '10.0.3.17' } })) as any[];
+  t.equal(otherRange[0].code, 'SG_INGRESS_MISSING', 'an exclude list without the target still SNATs');
 });

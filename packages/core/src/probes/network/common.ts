@@ -1,6 +1,7 @@
 // Shared by the network probes: their subjects, the EC2/EKS documents (read once per run), and where this
 // pod's traffic comes from (its ENI's groups and subnet, the node IP VPC CNI's SNAT uses).
 import os from 'node:os';
+import { parse as parseYaml } from 'yaml';
 import type { Config, Evidence, Finding, ProbeContext, SubjectSpec } from '../../types.ts';
 import { isAwsCallError } from '../../aws/errors.ts';
 import { externalEndpoints } from '../../net/endpoints.ts';
@@ -285,6 +286,51 @@ export function snatApplies(ctx: ProbeContext, docs: NetworkDocs, traffic: PodTr
   const cidrs = vpcCidrs(findVpc(docs, traffic.vpcId));
   if (!cidrs.length) return false;
   return !cidrs.some((c) => cidrContains(c, dest));
+}
+
+export interface CniSnat {
+  externalSnat: boolean;
+  excludeSnatCidrs: string[];
+  /** where the settings came from, for evidence */
+  from?: string;
+}
+
+/**
+ * The VPC CNI's SNAT settings when it runs as the EKS add-on with configuration values (`DescribeAddon vpc-cni`
+ * → `configurationValues`, JSON or YAML, `env.AWS_VPC_K8S_CNI_EXTERNALSNAT` / `env.AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS`):
+ * the gateway's pod does not carry aws-node's env. Any failure (denied, no add-on, self-managed CNI) → defaults.
+ * https://docs.aws.amazon.com/eks/latest/userguide/external-snat.html
+ */
+export function loadCniSnat(ctx: ProbeContext): Promise<CniSnat> {
+  return once(ctx, 'eks:DescribeAddon:vpc-cni', async () => {
+    const none: CniSnat = { externalSnat: false, excludeSnatCidrs: [] };
+    if (!ctx.config.clusterName) return none;
+    try {
+      const out = await ctx.aws.call('eks', 'DescribeAddon', { clusterName: ctx.config.clusterName, addonName: 'vpc-cni' });
+      const raw = out?.addon?.configurationValues;
+      if (typeof raw !== 'string' || !raw.trim()) return none;
+      const values = parseYaml(raw) as { env?: Record<string, unknown> } | null;
+      const env = values && typeof values === 'object' ? values.env ?? {} : {};
+      return {
+        externalSnat: String(env.AWS_VPC_K8S_CNI_EXTERNALSNAT ?? '').toLowerCase() === 'true',
+        excludeSnatCidrs: String(env.AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS ?? '').split(',').map((c) => c.trim()).filter((c) => /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c)),
+        from: 'the vpc-cni add-on configuration values',
+      };
+    } catch {
+      return none;
+    }
+  });
+}
+
+/** snatApplies, also honouring the vpc-cni add-on's configured SNAT settings (read only when SNAT would apply). */
+export async function snatAppliesWithCni(ctx: ProbeContext, docs: NetworkDocs, traffic: PodTraffic, dest: string): Promise<boolean> {
+  if (!snatApplies(ctx, docs, traffic, dest)) return false;
+  const cni = await loadCniSnat(ctx);
+  if (cni.externalSnat || cni.excludeSnatCidrs.some((c) => cidrContains(c, dest))) {
+    ctx.record({ snatSettingsFrom: cni.from ?? 'the vpc-cni add-on' });
+    return false;
+  }
+  return true;
 }
 
 export function isPublic(ip: string): boolean {

@@ -4,7 +4,7 @@ import type { Finding, ProbeContext, ProbeMeta } from '../../types.ts';
 import { analyzePath } from '../../analyze/path.ts';
 import { findTarget } from '../../net/targets.ts';
 import { genericErrorFinding } from '../helpers.ts';
-import { loadNetworkDocs, podAddress, podTraffic, readDeniedFinding, snatApplies, targetSubjects } from './common.ts';
+import { loadNetworkDocs, podAddress, podTraffic, readDeniedFinding, snatAppliesWithCni, targetSubjects } from './common.ts';
 import { staticTarget } from './static-target.ts';
 
 export const meta = {
@@ -42,7 +42,7 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
       basis = `the cluster subnet ${subnet.SubnetId} (laptop without --pod-ip)`;
     }
     const dest = t.addresses[0];
-    const snat = dest && traffic.nodeIp && snatApplies(ctx, loaded.docs, traffic, dest);
+    const snat = dest && traffic.nodeIp && (await snatAppliesWithCni(ctx, loaded.docs, traffic, dest));
     const findings = analyzePath(
       loaded.docs,
       { podIp: sourceIp, replyIp: snat ? traffic.nodeIp! : sourceIp, subnetId: traffic.subnetId, vpcId: traffic.vpcId },

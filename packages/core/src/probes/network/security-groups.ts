@@ -5,7 +5,7 @@ import { analyzeSecurityGroups, type SgSource } from '../../analyze/security-gro
 import { vpcOfAddress } from '../../analyze/ec2-docs.ts';
 import { findTarget } from '../../net/targets.ts';
 import { genericErrorFinding } from '../helpers.ts';
-import { isPublic, loadEgressDocs, loadNetworkDocs, podAddress, podTraffic, readDeniedFinding, snatApplies, targetSubjects } from './common.ts';
+import { isPublic, loadEgressDocs, loadNetworkDocs, podAddress, podTraffic, readDeniedFinding, snatAppliesWithCni, targetSubjects } from './common.ts';
 import { staticTarget } from './static-target.ts';
 
 export const meta = {
@@ -53,7 +53,7 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
         | { NatGatewayAddresses?: { PublicIp?: string }[] }
         | undefined;
       source = { ...source, translation: 'nat-gateway', natAddress: nat?.NatGatewayAddresses?.[0]?.PublicIp, basis: `${traffic.basis}, leaving through a NAT gateway to the public address ${dest}` };
-    } else if (dest && snatApplies(ctx, loaded.docs, traffic, dest) && traffic.nodeIp) {
+    } else if (dest && traffic.nodeIp && (await snatAppliesWithCni(ctx, loaded.docs, traffic, dest))) {
       source = {
         ...source,
         ip: traffic.nodeIp,
