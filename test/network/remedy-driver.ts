@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-const ONLY = 'identity.caller,services.redshift,network.security-groups,network.path';
+const ONLY = 'identity.caller,services.redshift,network.security-groups,network.path,network.dns,network.tcp';
 const code = process.argv[2] ?? 'SG_INGRESS_MISSING';
 
 function product(): { exit: number; outcomes: any[] } {
@@ -38,7 +38,9 @@ async function podCredentials() {
 const before = product();
 const finding = before.outcomes.find((o) => o.probe === 'network.security-groups' && o.code === code);
 const command: string | undefined = finding?.remedy?.commands?.[0];
-const out: Record<string, unknown> = { before: before.outcomes.map((o) => `${o.probe} ${o.status} ${o.code}`), command };
+// The live failure carries the same fix, so a user reading only the TCP timeout can paste it.
+const tcpTimeout = before.outcomes.find((o) => o.probe === 'network.tcp' && o.code === 'TCP_TIMEOUT');
+const out: Record<string, unknown> = { before: before.outcomes.map((o) => `${o.probe} ${o.status} ${o.code}`), command, tcpCommands: tcpTimeout?.remedy?.commands ?? null };
 if (command) {
   const args = cliArgs(command);
   const pod = aws(args, await podCredentials());

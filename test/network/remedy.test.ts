@@ -25,6 +25,7 @@ for (const c of cases) {
     const out = JSON.parse(run.stdout);
     t.ok(out.before.includes(`network.security-groups fail ${c.code}`), 'the finding before');
     t.equal(out.command, `aws ec2 authorize-security-group-ingress --group-id ${c.group} --protocol tcp --port 5439 --source-group ${c.source} --region us-east-1`, 'the printed command names the real ids');
+    t.same(out.tcpCommands, [out.command], 'the TCP_TIMEOUT outcome carries the same command');
     t.not(out.podAttempt.exit, 0, 'refused with the pod’s own credentials');
     t.match(out.podAttempt.stderr, /UnauthorizedOperation/);
     t.equal(out.harness.exit, 0, 'succeeds as printed under the harness credentials: ' + out.harness.stderr);

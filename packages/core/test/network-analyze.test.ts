@@ -167,6 +167,25 @@ t.test('path: table', async (t) => {
       codes: ['OK'],
     },
     {
+      name: 'same VPC, an allow-all NACL on both subnets',
+      docs: {
+        routeTables: [rtA()],
+        networkAcls: [
+          {
+            NetworkAclId: 'acl-all',
+            VpcId: 'vpc-a',
+            Associations: [{ SubnetId: 'subnet-db' }, { SubnetId: 'subnet-pod' }],
+            Entries: [
+              { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0' },
+              { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: true, CidrBlock: '0.0.0.0/0' },
+            ],
+          },
+        ],
+      },
+      addr: '10.0.8.12',
+      codes: ['OK'],
+    },
+    {
       name: 'NACL denies the return to ephemeral ports',
       docs: {
         routeTables: [rtA()],
@@ -190,6 +209,11 @@ t.test('path: table', async (t) => {
     const docs: NetworkDocs = { vpcs, subnets, ...row.docs };
     const findings = analyzePath(docs, { podIp: '10.0.3.17', replyIp: '10.0.3.17', subnetId: 'subnet-pod', vpcId: 'vpc-a' }, { name: 'db', port: 5439, addresses: [row.addr], region: 'us-east-1' });
     t.same(findings.map((f) => f.code), row.codes, row.name);
+    if (row.codes[0] === 'OK') {
+      // Each leg's allowing rule is said once, though return legs are checked at two ephemeral ports.
+      const notes = findings[0]!.evidence!.path as string[];
+      t.same(notes, [...new Set(notes)], `${row.name}: no repeated path notes`);
+    }
   }
 });
 

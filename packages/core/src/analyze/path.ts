@@ -278,7 +278,8 @@ function routeMissing(
 
 function naclFinding(docs: NetworkDocs, legs: Leg[], ev: Evidence, target: PathTarget, findings: Finding[], notes: string[]) {
   const r = checkNacls(docs, legs);
-  notes.push(...r.notes);
+  // Each return leg is checked at two ephemeral ports; say each allowing rule once.
+  for (const n of r.notes) if (!notes.includes(n)) notes.push(n);
   if (!r.denied) return;
   const { leg, rule, acl, port } = r.denied;
   const isReturn = leg.what.includes('(return)');

@@ -96,11 +96,9 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
           summary: `${subject}: ${addrs} did not answer within ${ctx.config.options.connectTimeoutMs} ms (silently dropped)` + (staticCauses.length ? `; the account's configuration explains it: ${staticCauses.join(', ')}` : ''),
           causes: staticCauses.length ? staticCauses : undefined,
           evidence: { ...evidence },
-          remedy: {
-            text: staticCauses.length
-              ? `Apply the remedy of ${staticCauses.join(' / ')} (network.security-groups, network.path).`
-              : `Something drops the SYN: check the target's security groups, both subnets' network ACLs, routes, and any NetworkPolicy on the pod.${wrongPort}`,
-          },
+          remedy: staticCauses.length
+            ? causeRemedy(ctx, subject, staticCauses)
+            : { text: `Something drops the SYN: check the target's security groups, both subnets' network ACLs, routes, and any NetworkPolicy on the pod.${wrongPort}` },
         });
         break;
       case 'refused':
@@ -119,4 +117,14 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
     }
   }
   return findings;
+}
+
+/** The static probes' own remedies for the causes they found, so the live failure carries the exact fix. */
+function causeRemedy(ctx: ProbeContext, subject: string, causes: string[]): NonNullable<Finding['remedy']> {
+  const outcomes = ['network.security-groups', 'network.path'].flatMap((id) => ctx.results.get(id, subject)).filter((o) => causes.includes(o.code) && o.remedy);
+  if (!outcomes.length) return { text: `Apply the remedy of ${causes.join(' / ')} (network.security-groups, network.path).` };
+  return {
+    text: outcomes.map((o) => `${o.code} (${o.probe}): ${o.remedy!.text}`).join(' '),
+    commands: outcomes.flatMap((o) => o.remedy!.commands ?? []),
+  };
 }
