@@ -504,6 +504,20 @@ t.test('identity.caller: configured role, wrong role, no credentials', async (t)
   t.equal(unavailable.code, 'CREDENTIALS_UNAVAILABLE');
   t.same(unavailable.causes, ['AGENT_UNREACHABLE']);
   t.match(unavailable.summary, /169\.254\.170\.23 is not a valid container metadata service hostname/, "the SDK's own words");
+  // IRSA with the cluster's OIDC provider deleted (v-irsa-oidc-provider-deleted): the remedy names the provider
+  const noOidc = (await runCaller(
+    fakeCtx({
+      aws: {
+        credentials: async () => {
+          throw new AwsCallError({ service: 'sts', operation: 'credentials', kind: 'credentials', awsCode: 'InvalidIdentityToken', message: 'No OpenIDConnect provider found in your account for https://oidc.eks.us-east-1.amazonaws.com/id/5C3E9F1A' });
+        },
+      },
+    }),
+  )) as Finding;
+  t.equal(noOidc.code, 'CREDENTIALS_UNAVAILABLE');
+  t.equal(noOidc.evidence?.oidcIssuer, 'https://oidc.eks.us-east-1.amazonaws.com/id/5C3E9F1A');
+  t.match(noOidc.remedy?.text, /no IAM OIDC identity provider/);
+  t.ok(noOidc.remedy?.commands?.some((c) => c.startsWith('eksctl utils associate-iam-oidc-provider --cluster prod')));
   const expired = (await runCaller(
     fakeCtx({
       aws: {

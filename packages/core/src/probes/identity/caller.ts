@@ -114,6 +114,23 @@ function unavailable(ctx: ProbeContext, sdkMessage: string, evidence: Evidence):
     };
   }
   const w = workload(ctx.config, ctx.env);
+  // IRSA: STS knows no IAM OIDC provider for the cluster's issuer (deleted, or never created in this account).
+  const oidc = /No OpenIDConnect provider found in your account for (\S+)/.exec(sdkMessage);
+  if (oidc) {
+    return {
+      code: 'CREDENTIALS_UNAVAILABLE',
+      summary: `The default credential chain yields no credentials. The SDK says: ${sdkMessage}`,
+      evidence: { ...evidence, oidcIssuer: oidc[1]! },
+      ...(causes.length ? { causes: [...new Set(causes)] } : {}),
+      remedy: {
+        text: `The pod uses IRSA (web identity), and STS has no IAM OIDC identity provider for the cluster's issuer ${oidc[1]} in this account, so every AssumeRoleWithWebIdentity fails (https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html). Re-create the provider for cluster ${w.cluster}, or move the gateway to Pod Identity (associate ${w.namespace}/${w.serviceAccount} with ${ctx.config.roleArn}, drop the eks.amazonaws.com/role-arn annotation, recreate the pods).`,
+        commands: [
+          `eksctl utils associate-iam-oidc-provider --cluster ${w.cluster} --approve`,
+          `aws eks create-pod-identity-association --cluster-name ${w.cluster} --namespace ${w.namespace} --service-account ${w.serviceAccount} --role-arn ${ctx.config.roleArn}`,
+        ],
+      },
+    };
+  }
   const text =
     outcomes.length > 0
       ? `The SDK's message comes from the provider it tried last and may not name the cause. Found in this pod: ${outcomes
