@@ -260,8 +260,9 @@ t.test('credentials: a chain that yields none is kind credentials, with its own 
   const err = await failure(aws.credentials());
   t.equal(err.info.kind, 'credentials');
   t.match(err.info.message, /Could not load credentials from any providers/);
-  const viaCall = await failure(aws.call('sts', 'GetCallerIdentity', {}));
+  const viaCall = await failure(aws.call('iam', 'GetRole', { RoleName: 'ai-gateway' }));
   t.equal(viaCall.info.kind, 'credentials');
+  t.equal(`${viaCall.info.service}:${viaCall.info.operation}`, 'iam:GetRole', 'names the call that needed credentials');
   t.equal(hits.length, 0);
 });
 

@@ -259,7 +259,9 @@ export function createAwsAccess(options: CreateAwsAccessOptions): AwsAccessRoot 
       log(`aws: ${service}:${op} ${region} ok in ${Date.now() - started} ms (request ${output?.$metadata?.requestId ?? '-'})`);
       return output;
     } catch (err) {
-      const wrapped = toAwsCallError(err, service, op);
+      let wrapped = toAwsCallError(err, service, op);
+      // No credentials surfaces from the shared chain: name the call that needed them, not the chain.
+      if (wrapped.info.kind === 'credentials' && wrapped.info.operation === 'ResolveCredentials') wrapped = new AwsCallError({ ...wrapped.info, service, operation: op });
       log(`aws: ${service}:${op} ${region} failed in ${Date.now() - started} ms: ${wrapped.info.kind} ${wrapped.info.awsCode ?? ''} ${wrapped.info.message}`);
       throw wrapped;
     }
