@@ -9,7 +9,8 @@
 // calls are grouped in stages where a stage's input comes from the stage before's output (API facts, MODEL below)
 // and only stages whose operations the log shows count. Every signed call first needs credentials (one agent
 // call). The product's own DAG adds the `after` edges (waited for, to join causes): that chain is reported too.
-// Runs with L and with 0 alternate, each in a fresh sandbox; figures are medians. Peak RSS is the product
+// Runs with L and with 0 alternate (back-to-back pairs, each run in a fresh sandbox); figures are medians, and the
+// headline ratio is the median of the pairs' ratios (a pair shares the shared machine's load). Peak RSS is the product
 // process's, at exit, of the full run (test/tui/first-frame-trace.mjs).
 //
 //   node --import tsx bench/critical-path.ts [--runs 5] [--latency 50] [--world test/worlds/healthy-basic.yaml] [--write]
@@ -203,6 +204,18 @@ async function main(): Promise<number> {
   const idealRunner = needsChain.calls * latency + runner0;
   const sequential = calls * latency + wall0;
   const productIdeal = productChain.calls * latency + wall0;
+  // pairs run back to back share the machine's load: the ratio of each pair, then the median
+  const pairs = Array.from({ length: runs }, (_, i) => samples.slice(2 * i, 2 * i + 2));
+  const paired = median(pairs.map((p) => {
+    const a = p.find((s) => s.latency === latency)!;
+    const b = p.find((s) => s.latency === 0)!;
+    return a.wallMs / (needsChain.calls * latency + b.wallMs);
+  }));
+  const pairedSeq = median(pairs.map((p) => {
+    const a = p.find((s) => s.latency === latency)!;
+    const b = p.find((s) => s.latency === 0)!;
+    return a.wallMs / (a.calls * latency + b.wallMs);
+  }));
   const rss = median(samples.map((s) => s.rssKb));
   const rounds = median(withL.map((s) => s.rounds));
   const exitCodes = [...new Set(samples.map((s) => s.exitCode))].join(', ');
@@ -220,8 +233,10 @@ async function main(): Promise<number> {
     `| wall time, L = ${latency} ms | ${Math.round(wallL)} ms |`,
     `| ideal = chain × L + wall(L=0) | ${Math.round(ideal)} ms |`,
     `| sequential = calls × L + wall(L=0) | ${Math.round(sequential)} ms |`,
-    `| **wall / ideal** (goal ≤ 1.25) | **${r2(wallL / ideal)}** |`,
-    `| wall / sequential | ${r2(wallL / sequential)} |`,
+    `| **wall / ideal, median of the back-to-back pairs** (goal ≤ 1.25) | **${r2(paired)}** |`,
+    `| wall / sequential, median of the pairs | ${r2(pairedSeq)} |`,
+    `| wall / ideal, ratio of the medians | ${r2(wallL / ideal)} |`,
+    `| wall / sequential, ratio of the medians | ${r2(wallL / sequential)} |`,
     `| runner only (report.durationMs): L = 0 → L = ${latency} | ${Math.round(runner0)} → ${Math.round(runnerL)} ms (ideal ${Math.round(idealRunner)} ms, ratio ${r2(runnerL / idealRunner)}) |`,
     `| latency rounds paid one after another (stand-in log, longest run of non-overlapping calls) | ${rounds} |`,
     `| (observed rounds × L + wall(L=0)) / ideal | ${r2((rounds * latency + wall0) / ideal)} |`,
@@ -238,13 +253,17 @@ async function main(): Promise<number> {
 
   if (process.argv.includes('--write')) {
     const file = resolve(REPO_ROOT, 'BENCHMARKS.md');
-    const begin = '<!-- critical-path:begin -->';
-    const end = '<!-- critical-path:end -->';
+    // one section per latency, under one heading
+    const begin = `<!-- critical-path:L=${latency}:begin -->`;
+    const end = `<!-- critical-path:L=${latency}:end -->`;
+    const heading = '## Critical path\n\n';
     const section = `${begin}\n${table}\n\nReproduce: \`node --import tsx bench/critical-path.ts --runs ${runs} --latency ${latency} --write\`\n${end}`;
     const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
     const next = current.includes(begin)
       ? current.slice(0, current.indexOf(begin)) + section + current.slice(current.indexOf(end) + end.length)
-      : `${current.trimEnd()}\n\n## Critical path\n\n${section}\n`;
+      : current.includes(heading)
+        ? current.replace(heading, `${heading}${section}\n\n`)
+        : `${current.trimEnd()}\n\n${heading}${section}\n`;
     writeFileSync(file, next);
   }
   return 0;
