@@ -75,7 +75,11 @@ async function authorizedSecret(
   if (!secretId) throw new AwsFault('InvalidParameterException', 'You must provide a SecretId.', 400);
   const found = findSecret(sc.world, secretId, inRegion);
   const resource = requestedResource(sc.world, secretId, inRegion, found);
-  const decision = await sc.authorize({ caller, action, resource, resourcePolicy: found?.ResourcePolicy });
+  // Secrets Manager puts the secret's tags in the request context as aws:ResourceTag/* (the evaluator knows no
+  // secretsmanager:ResourceTag/* key): https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access-abac.html
+  const context: Record<string, string> = {};
+  for (const t of found?.Tags ?? []) context[`aws:ResourceTag/${t.Key}`] = t.Value;
+  const decision = await sc.authorize({ caller, action, resource, resourcePolicy: found?.ResourcePolicy, context });
   if (!decision.allowed) sc.deny(caller, action, secretId, decision);
   if (!found) throw new AwsFault('ResourceNotFoundException', MESSAGES.notFound, 400);
   return found;
