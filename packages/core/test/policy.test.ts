@@ -226,6 +226,21 @@ t.test('condition operators', async (t) => {
   t.ok(parsePolicy('not json').issues.length > 0);
 });
 
+t.test('permissions: a GetSecretValue grant conditioned on the secret\'s tags, with the tags read or not (v-secret-resource-tag-mismatch)', async (t) => {
+  const abac = { kind: 'inline' as const, name: 'gateway', document: doc(
+    { Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: ROLE },
+    { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET, Condition: { StringEquals: { 'aws:ResourceTag/team': 'gateway' } } },
+  ) };
+  const codes = (secretTags?: Record<string, Record<string, string>>) =>
+    analyzePermissions({ identityPolicies: [abac], selfAdmission: 'direct' }, { ...contract, ...(secretTags ? { secretTags } : {}) }).findings.map((f) => f.code);
+  t.same(codes(), [], 'tags unknown: the condition is taken as met');
+  t.same(codes({ [SECRET]: { team: 'gateway' } }), [], 'the secret carries the tag');
+  t.same(codes({ [SECRET]: { team: 'data-platform' } }), ['PERMISSION_SECRETS_MISSING'], 'another value: no grant applies');
+  t.same(codes({ [SECRET]: {} }), ['PERMISSION_SECRETS_MISSING'], 'no tags at all: the key is absent');
+  const f = analyzePermissions({ identityPolicies: [abac], selfAdmission: 'direct' }, { ...contract, secretTags: { [SECRET]: { team: 'data-platform' } } }).findings[0];
+  t.match(f?.summary, /condition does not hold/, 'the summary names the failing condition, not a missing grant');
+});
+
 t.test('templates: the policies gateway-doctor prints pass its own analysis', async (t) => {
   t.same(analyzeTrust(trustPolicy(contract), contract).findings, []);
   const boot = analyzeTrust(bootstrapTrustPolicy(contract), contract);

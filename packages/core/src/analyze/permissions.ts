@@ -86,6 +86,13 @@ function secretRequestArn(secretArn: string): string {
 
 function secretRequest(contract: PolicyContract, secretArn: string): AuthRequest {
   const principal = selfPrincipal(contract);
+  // The secret's tags, where DescribeSecret read them, are aws:ResourceTag/* (and secretsmanager:ResourceTag/*); else unknown.
+  const tags = contract.secretTags?.[secretArn];
+  const tagContext: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags ?? {})) {
+    tagContext[`aws:ResourceTag/${k}`] = v;
+    tagContext[`secretsmanager:ResourceTag/${k}`] = v;
+  }
   return {
     principal,
     action: 'secretsmanager:GetSecretValue',
@@ -95,8 +102,9 @@ function secretRequest(contract: PolicyContract, secretArn: string): AuthRequest
       'aws:PrincipalAccount': principal.accountId ?? '',
       'secretsmanager:SecretId': secretArn,
       'aws:RequestedRegion': secretArn.split(':')[3] ?? contract.region ?? '',
+      ...tagContext,
     },
-    unknownKeys: ['aws:resourcetag/', 'secretsmanager:resourcetag/', 'aws:principaltag/', 'secretsmanager:versionstage', 'secretsmanager:versionid', 'aws:sourceip', 'aws:sourcevpc', 'aws:sourcevpce', 'aws:vpcsourceip', 'aws:principalorgid', 'aws:calledvia', 'aws:viaawsservice', 'aws:currenttime', 'aws:epochtime', 'aws:securetransport'],
+    unknownKeys: [...(tags ? [] : ['aws:resourcetag/', 'secretsmanager:resourcetag/']), 'aws:principaltag/', 'secretsmanager:versionstage', 'secretsmanager:versionid', 'aws:sourceip', 'aws:sourcevpc', 'aws:sourcevpce', 'aws:vpcsourceip', 'aws:principalorgid', 'aws:calledvia', 'aws:viaawsservice', 'aws:currenttime', 'aws:epochtime', 'aws:securetransport'],
   };
 }
 
@@ -263,6 +271,8 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
     const decision = evaluatePolicies(identity.map((p) => p.policy), request);
     if (decision.decision !== 'ImplicitDeny') continue;
     const suffix = missingSuffix(identity, secretRequestArn(secretArn));
+    // A grant that names the secret but whose condition does not hold (e.g. aws:ResourceTag/* against the secret's tags).
+    const conditioned = suffix ? undefined : decision.results.find((r) => r.statement.effect === 'Allow' && r.actionMatch && r.resourceMatch && !r.conditionMatch);
     const add = secretsPermissionStatement([secretArn]);
     findings.push({
       code: 'PERMISSION_SECRETS_MISSING',
@@ -270,7 +280,9 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
       subject: secretArn,
       summary: suffix
         ? `${describeStatement(suffix.result.statement.index, suffix.result.statement.sid)} of the ${ownerName(identity, suffix.result)} names the secret as ${suffix.resource}, without the 6-character suffix Secrets Manager adds to every secret ARN, so it matches nothing: grant ${secretResource(secretArn)}`
-        : `No identity policy of the role grants secretsmanager:GetSecretValue on ${secretArn}`,
+        : conditioned
+          ? `${describeStatement(conditioned.statement.index, conditioned.statement.sid)} grants secretsmanager:GetSecretValue on ${secretArn}, but its condition does not hold for it: ${conditioned.failedConditions.map((e) => e.message).join('; ')}`
+          : `No identity policy of the role grants secretsmanager:GetSecretValue on ${secretArn}`,
       location: suffix ? locate(identity, suffix.result, 'Resource') : { kind: 'inline', policyName: inline?.name, pointer: '/Statement' },
       key: 'Resource',
       expected: secretResource(secretArn),

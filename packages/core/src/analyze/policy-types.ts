@@ -18,6 +18,8 @@ export interface PolicyContract {
   /** The tags the gateway adds on its own re-assume (config.sessionTags). */
   sessionTags?: Record<string, string>;
   secrets?: string[];
+  /** Tags of each configured secret (DescribeSecret), where read: the aws:ResourceTag/* values of its GetSecretValue. */
+  secretTags?: Record<string, Record<string, string>>;
   /** The role's unique id (AROA…), when known. */
   roleId?: string;
 }

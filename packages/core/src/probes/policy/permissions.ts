@@ -40,11 +40,6 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   const trust = docs.role ? analyzeTrust(docs.role.trustPolicy, contract) : undefined;
   const selfAdmission = trust?.selfAdmission ?? 'unknown';
   const identityPolicies: NamedPolicy[] = [...(docs.inline ?? []), ...(docs.attached ?? [])];
-  const analysis = analyzePermissions({ identityPolicies, boundary: docs.boundary, selfAdmission, tagSessionAdmission: trust?.verdicts.selfTagAdmission }, contract);
-  const findings: PolicyFinding[] = [...analysis.findings];
-  for (const u of analysis.unreadable) {
-    ctx.record({ [`unreadable:${u.policy.name}`]: u.message });
-  }
   // The KMS reads are a best-effort extra (secrets.read sees the live answer): bounded so they never cost the outcome.
   const budget = ctx.config.options.probeTimeoutMs - (Date.now() - started) - 500;
   let timer: NodeJS.Timeout | undefined;
@@ -57,6 +52,11 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
         }),
       ]);
   clearTimeout(timer);
+  const analysis = analyzePermissions({ identityPolicies, boundary: docs.boundary, selfAdmission, tagSessionAdmission: trust?.verdicts.selfTagAdmission }, { ...contract, ...(keys.tags ? { secretTags: keys.tags } : {}) });
+  const findings: PolicyFinding[] = [...analysis.findings];
+  for (const u of analysis.unreadable) {
+    ctx.record({ [`unreadable:${u.policy.name}`]: u.message });
+  }
   const kmsNotes = checkKms(ctx, keys, identityPolicies, contract.roleId, findings);
   ctx.record({
     roleName: docs.roleName,
@@ -78,16 +78,19 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
 interface KeyReads {
   keys: { secretArn: string; keyArn: string; policy: unknown; region: string }[];
   notes: Record<string, string>;
+  /** each configured secret's tags (DescribeSecret), where read */
+  tags?: Record<string, Record<string, string>>;
 }
 
 /** For each secret under a customer managed key: the key's ARN and policy (DescribeSecret, DescribeKey, GetKeyPolicy). */
 async function readKeys(ctx: ProbeContext): Promise<KeyReads> {
-  const out: KeyReads = { keys: [], notes: {} };
+  const out: KeyReads = { keys: [], notes: {}, tags: {} };
   await Promise.all(
     ctx.config.secrets.map(async (secretArn) => {
       const region = secretArn.split(':')[3] || ctx.config.region;
       try {
         const secret = await ctx.aws.call('secretsmanager', 'DescribeSecret', { SecretId: secretArn }, { region });
+        out.tags![secretArn] = Object.fromEntries(((secret.Tags ?? []) as { Key?: string; Value?: string }[]).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
         const keyId: string | undefined = secret.KmsKeyId;
         if (!keyId || keyId === 'alias/aws/secretsmanager') return; // the AWS managed key: usable through Secrets Manager
         const { KeyMetadata } = await ctx.aws.call('kms', 'DescribeKey', { KeyId: keyId }, { region });
