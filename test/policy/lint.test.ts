@@ -158,3 +158,40 @@ t.test('gateway-doctor policy prints documents lint accepts', async (t) => {
   t.match(tf, /data "aws_iam_policy_document" "gateway_trust" \{/);
   t.match(tf, /variable = "sts:ExternalId"/);
 });
+
+t.test('newcomer: text output prints the document its fix refers to; bad contract values exit 2 naming the field', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gd-lint-nc-'));
+  // text: "The whole corrected trust policy is below; write it to trust.json" — the policy must be below
+  const text = lintCli([join(FIX, 'c14-trust.json'), ...FLAGS]);
+  t.equal(text.code, 3);
+  t.match(text.stdout, /The whole corrected trust policy is below/);
+  const after = text.stdout.split('file://trust.json')[1] ?? '';
+  t.match(after, /^\s+trust\.json:\n\s+\{\n\s+"Version": "2012-10-17"/, 'the corrected trust policy follows the command');
+  t.match(after, /"Sid": "SelfAssume"/, 'with the self statement');
+  // values that cannot be a contract are bad input, not findings
+  const bad: [string[], RegExp][] = [
+    [['--role-arn', 'x', '--platform-account-id', '999988887777', '--organization-id', 'org-7f3a9c'], /--role-arn: must be an IAM role ARN/],
+    [['--role-arn', ROLE, '--platform-account-id', '1', '--organization-id', 'org-7f3a9c'], /--platform-account-id: must be a 12-digit account id/],
+    [[...FLAGS.slice(0, 8), '--secrets', 'not-an-arn'], /--secrets\[0\]: must be a Secrets Manager secret ARN/],
+    [[...FLAGS.slice(0, 6), '--region', 'mars'], /--region: must be an AWS region/],
+  ];
+  for (const [flags, message] of bad) {
+    const r = lintCli([join(FIX, 'c14-trust.json'), ...flags]);
+    t.equal(r.code, 2, `exit 2 for ${flags.join(' ')}`);
+    t.match(r.stderr, message);
+    t.equal(r.stdout, '', 'nothing on stdout');
+  }
+  writeFileSync(join(dir, 'short-account.yaml'), `roleArn: arn:aws:iam::1111:role/ai-gateway\nplatformAccountId: "999988887777"\norganizationId: org-7f3a9c\n`);
+  const cfg = lintCli([join(FIX, 'c14-trust.json'), '--config', join(dir, 'short-account.yaml')]);
+  t.equal(cfg.code, 2);
+  t.match(cfg.stderr, /short-account\.yaml: roleArn: must be an IAM role ARN/);
+  // an unquoted account id is read as `run` reads it (a number), not reported missing
+  writeFileSync(join(dir, 'number.yaml'), `roleArn: ${ROLE}\nplatformAccountId: 999988887777\norganizationId: org-7f3a9c\n`);
+  const num = lintCli([join(FIX, 'c14-trust.json'), '--config', join(dir, 'number.yaml')]);
+  t.equal(num.code, 3, num.stderr);
+  t.match(num.stdout, /TRUST_SELF_HAS_EXTERNAL_ID/);
+  writeFileSync(join(dir, 'zeros.yaml'), `roleArn: ${ROLE}\nplatformAccountId: 012345678901\norganizationId: org-7f3a9c\n`);
+  const zeros = lintCli([join(FIX, 'c14-trust.json'), '--config', join(dir, 'zeros.yaml')]);
+  t.equal(zeros.code, 2);
+  t.match(zeros.stderr, /zeros\.yaml: platformAccountId: must be a 12-digit account id \(quote it/);
+});

@@ -32,6 +32,10 @@ function usageError(message: string): number {
   return EXIT.USAGE;
 }
 
+const ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const SECRET_ARN = /^arn:aws(?:-[a-z]+)*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:secret:[\w/+=.@!*?-]{1,512}$/;
+const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
 /** The contract from --config (the product's config file, read leniently: only the fields lint uses) and flags. */
 export function contractFrom(values: Record<string, string | string[]>, inputs: LintInput[]): PolicyContract | string {
   let file: Record<string, unknown> = {};
@@ -47,7 +51,9 @@ export function contractFrom(values: Record<string, string | string[]>, inputs: 
     // a world file works too: its gateway section
     if (file.gateway && typeof file.gateway === 'object') file = { region: file.region, ...(file.gateway as Record<string, unknown>) };
   }
-  const pick = (flag: string, field: string): string | undefined => last(values[flag]) ?? (typeof file[field] === 'string' ? (file[field] as string) : undefined);
+  // a number is read as `run` reads it (an unquoted account id), then checked like every other value below
+  const pick = (flag: string, field: string): string | undefined =>
+    last(values[flag]) ?? (typeof file[field] === 'string' ? (file[field] as string) : typeof file[field] === 'number' ? String(file[field]) : undefined);
   const roleFromInputs = inputs.flatMap((i) => i.roles).filter((r) => r.arn);
   const roleArn = pick('role-arn', 'roleArn') ?? (roleFromInputs.length === 1 ? roleFromInputs[0].arn : undefined);
   const platformAccountId = pick('platform-account-id', 'platformAccountId');
@@ -56,6 +62,14 @@ export function contractFrom(values: Record<string, string | string[]>, inputs: 
   if (missing.length) return `missing ${missing.join(', ')} (or --config FILE with roleArn, platformAccountId, organizationId)`;
   const secretsFlag = listOf(values.secrets).flatMap((s) => s.split(',')).filter(Boolean);
   const secrets = secretsFlag?.length ? secretsFlag : Array.isArray(file.secrets) ? (file.secrets as string[]) : [];
+  // bad values are bad input (exit 2, naming the field), never a finding about a role that cannot exist
+  const source = (flag: string, field: string) => (last(values[flag]) !== undefined ? `--${flag}` : configPath && file[field] !== undefined ? `${configPath}: ${field}` : field);
+  if (!ROLE_ARN.test(roleArn!)) return `${source('role-arn', 'roleArn')}: must be an IAM role ARN like arn:aws:iam::111122223333:role/ai-gateway, got ${JSON.stringify(roleArn)}`;
+  if (!/^\d{12}$/.test(platformAccountId!)) return `${source('platform-account-id', 'platformAccountId')}: must be a 12-digit account id${typeof file.platformAccountId === 'number' && last(values['platform-account-id']) === undefined ? ' (quote it: an unquoted number loses leading zeros)' : ''}, got ${JSON.stringify(platformAccountId)}`;
+  const badSecret = secrets.findIndex((s) => typeof s !== 'string' || !SECRET_ARN.test(s));
+  if (badSecret >= 0) return `${source('secrets', 'secrets')}[${badSecret}]: must be a Secrets Manager secret ARN like arn:aws:secretsmanager:us-east-1:111122223333:secret:gw/prod/x-AbCdEf`;
+  const regionValue = pick('region', 'region');
+  if (regionValue !== undefined && !REGION_RE.test(regionValue)) return `${source('region', 'region')}: must be an AWS region like us-east-1, got ${JSON.stringify(regionValue)}`;
   const sessionTags = file.sessionTags && typeof file.sessionTags === 'object' ? (file.sessionTags as Record<string, string>) : { 'gateway-doctor': 'probe' };
   return {
     roleArn: roleArn!,

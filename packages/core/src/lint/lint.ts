@@ -154,6 +154,12 @@ export function lintText(result: LintResult): string {
     if (f.remedy) {
       lines.push(`    fix: ${f.remedy.text}`);
       for (const c of f.remedy.commands ?? []) lines.push(`      $ ${c}`);
+      if (f.remedy.policy !== undefined) {
+        // the document the prose and the command refer to ("write it to trust.json"): printed, as in the run report
+        const file = (f.remedy.commands ?? []).map((c) => /file:\/\/(\S+)/.exec(c)?.[1]).find(Boolean);
+        lines.push(`      ${file ?? 'policy'}:`);
+        for (const line of JSON.stringify(f.remedy.policy, null, 2).split('\n')) lines.push(`        ${line}`);
+      }
     }
   }
   for (const n of result.notes) lines.push(`note: ${n}`);
