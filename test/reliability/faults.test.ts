@@ -119,6 +119,16 @@ t.test('everything throttles: every affected outcome is error THROTTLED, within 
   t.ok((faulted.get('sts:GetCallerIdentity') ?? 0) > (base.get('sts:GetCallerIdentity') ?? 0) - 1 && (faulted.get('sts:GetCallerIdentity') ?? 0) >= 2, 'GetCallerIdentity was retried');
 });
 
+const AGENT_TOO = join(REPO_ROOT, 'test/worlds/faults/everything-throttles-agent-too.yaml');
+const agentToo = run(loadWorld(AGENT_TOO).world);
+t.test('the agent throttles too: no credentials, every affected outcome error or skipped, exit 5', async (t) => {
+  const r = await agentToo;
+  noFail(t, r);
+  for (const o of checkWorld(loadWorld(AGENT_TOO).world, r.report)) t.ok(o.ok, o.line);
+  const undecided = r.report.outcomes.filter((o) => o.status !== 'pass');
+  t.ok(undecided.every((o) => o.status === 'error' || (o.status === 'skip' && o.code === 'NEEDS_UNMET')), 'each is error, or skipped because a need was undecided');
+});
+
 t.test('a clean run of the base world passes (the faults, not the world, cause what follows)', async (t) => {
   const c = await clean;
   t.same(c.report.outcomes.filter((o) => o.status === 'fail' || o.status === 'error').map((o) => `${o.probe} ${o.code}`), []);

@@ -126,7 +126,8 @@ t.test('on the wire, the fault worlds: only allowlisted operations from the prod
   for (const f of faultWorlds) {
     const result = await runInSandbox({ world: loadWorld(join(faultsDir, f)).world });
     const ops = productOperations(result.requests);
-    t.ok(ops.size > 0, `${f}: the product called AWS (${[...ops.keys()].length} operations)`);
+    const sent = (result.requests as Array<{ harness?: boolean }>).filter((r) => !r.harness).length;
+    t.ok(sent > 0, `${f}: the product sent ${sent} requests (${ops.size} AWS operations)`);
     t.same(readOnlyViolations(result.requests), [], `${f}: nothing outside the allowlist`);
   }
 });
