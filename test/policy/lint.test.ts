@@ -195,3 +195,23 @@ t.test('newcomer: text output prints the document its fix refers to; bad contrac
   t.equal(zeros.code, 2);
   t.match(zeros.stderr, /zeros\.yaml: platformAccountId: must be a 12-digit account id \(quote it/);
 });
+
+t.test('newcomer: policy refuses values that would print a document AWS or Terraform cannot take', async (t) => {
+  const base = ['--role-arn', ROLE, '--platform-account-id', '999988887777', '--organization-id', 'org-7f3a9c'];
+  const policyCli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), 'policy', ...args], { cwd: ROOT, encoding: 'utf8' });
+  const bad: [string[], RegExp][] = [
+    [[...base, '--kms-key', 'notakey'], /--kms-key "notakey" is not a KMS key ARN/],
+    [[...base, '--region', 'us-east-1"; x'], /--region must be an AWS region/],
+    [['--role-arn', 'arn:aws:iam::111122223333:role/ai gateway', ...base.slice(2)], /--role-arn must be a role ARN/],
+    [[...base.slice(0, 4), '--organization-id', 'a${b}', '--format', 'terraform'], /--organization-id must be 2 to 1224 of letters/],
+    [[...base.slice(0, 4), '--organization-id', 'org"x'], /ExternalId character set/],
+  ];
+  for (const [args, message] of bad) {
+    const r = policyCli(args);
+    t.equal(r.status, 2, `exit 2 for ${args.join(' ')}`);
+    t.match(r.stderr, message);
+    t.equal(r.stdout, '', 'nothing printed');
+  }
+  const ok = policyCli([...base, '--kms-key', 'arn:aws:kms:us-east-1:111122223333:key/1f2e3d4c-0000-0000-0000-000000000001', '--region', 'us-east-1']);
+  t.equal(ok.status, 0, ok.stderr);
+});

@@ -66,6 +66,8 @@ export function contractFrom(values: Record<string, string | string[]>, inputs: 
   const source = (flag: string, field: string) => (last(values[flag]) !== undefined ? `--${flag}` : configPath && file[field] !== undefined ? `${configPath}: ${field}` : field);
   if (!ROLE_ARN.test(roleArn!)) return `${source('role-arn', 'roleArn')}: must be an IAM role ARN like arn:aws:iam::111122223333:role/ai-gateway, got ${JSON.stringify(roleArn)}`;
   if (!/^\d{12}$/.test(platformAccountId!)) return `${source('platform-account-id', 'platformAccountId')}: must be a 12-digit account id${typeof file.platformAccountId === 'number' && last(values['platform-account-id']) === undefined ? ' (quote it: an unquoted number loses leading zeros)' : ''}, got ${JSON.stringify(platformAccountId)}`;
+  if (organizationId!.length < 2 || organizationId!.length > 1224 || !/^[\w+=,.@:/-]+$/.test(organizationId!))
+    return `${source('organization-id', 'organizationId')}: must be 2 to 1224 of letters, digits and +=,.@:/-_ (the ExternalId character set), got ${JSON.stringify(organizationId)}`;
   const badSecret = secrets.findIndex((s) => typeof s !== 'string' || !SECRET_ARN.test(s));
   if (badSecret >= 0) return `${source('secrets', 'secrets')}[${badSecret}]: must be a Secrets Manager secret ARN like arn:aws:secretsmanager:us-east-1:111122223333:secret:gw/prod/x-AbCdEf`;
   const regionValue = pick('region', 'region');

@@ -46,14 +46,21 @@ export async function main(argv: string[]): Promise<number> {
   const roleArn = last(args.values['role-arn']);
   const platformAccountId = last(args.values['platform-account-id']);
   const organizationId = last(args.values['organization-id']);
-  if (!roleArn || !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(roleArn)) return fail('--role-arn must be a role ARN (arn:aws:iam::<account>:role/<name>)');
+  if (!roleArn || !/^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(roleArn)) return fail(`--role-arn must be a role ARN (arn:aws:iam::<account>:role/<name>)${roleArn ? `, got ${JSON.stringify(roleArn)}` : ''}`);
   if (!platformAccountId || !/^\d{12}$/.test(platformAccountId)) return fail('--platform-account-id must be a 12-digit account id');
   if (!organizationId) return fail('--organization-id is required (the ExternalId the platform sends)');
+  // the ExternalId's own character set (as `run` checks it): anything else could never match, and would land
+  // unescaped in the printed JSON/Terraform (a `${` is a Terraform interpolation)
+  if (organizationId.length < 2 || organizationId.length > 1224 || !/^[\w+=,.@:/-]+$/.test(organizationId))
+    return fail(`--organization-id must be 2 to 1224 of letters, digits and +=,.@:/-_ (the ExternalId character set), got ${JSON.stringify(organizationId)}`);
+  const regionFlag = last(args.values.region);
+  if (regionFlag !== undefined && !/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/.test(regionFlag)) return fail(`--region must be an AWS region like us-east-1, got ${JSON.stringify(regionFlag)}`);
   const format = last(args.values.format) ?? 'json';
   if (format !== 'json' && format !== 'terraform') return fail(`--format must be json or terraform, got ${JSON.stringify(format)}`);
   const secrets = [...listOf(args.values.secret), ...listOf(args.values.secrets)].flatMap((s) => s.split(',')).filter(Boolean);
   for (const s of secrets) if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+/.test(s)) return fail(`--secret ${s} is not a Secrets Manager secret ARN`);
   const kmsKeyArns = listOf(args.values['kms-key']).flatMap((s) => s.split(',')).filter(Boolean);
+  for (const k of kmsKeyArns) if (!/^arn:aws(?:-[a-z]+)*:kms:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:key\/[\w-]+$/.test(k)) return fail(`--kms-key ${JSON.stringify(k)} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>)`);
   const region = last(args.values.region) ?? secrets[0]?.split(':')[3];
   const inputs = { roleArn, platformAccountId, organizationId };
   const trust = trustPolicy(inputs);
