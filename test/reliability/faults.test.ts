@@ -97,7 +97,10 @@ const awsKinds: Array<{ fault: string; code: string; options?: Record<string, nu
   { fault: 'reset', code: 'SERVICE_ERROR' },
 ];
 
-const clean = run(loadWorld(BASE).world);
+// where a test asserts passes beside the faults, a generous probe deadline keeps a loaded machine from turning a
+// slow pass into PROBE_TIMEOUT (none of these faults is `slow`)
+const ROOMY = { probeTimeoutMs: 15000 };
+const clean = run(withFaults({}, ROOMY));
 const throttled = run(loadWorld(THROTTLED_WORLD).world);
 
 t.test('everything throttles: every affected outcome is error THROTTLED, within the run deadline, exit 5', async (t) => {
@@ -181,7 +184,7 @@ const mixedA = run(withFaults({ aws: [
   { service: 'redshift', fault: '503' },                                           // query: ServiceUnavailable
   { service: 'cloudtrail', fault: 'malformed' },                                   // JSON 1.1, garbage with 200
   { service: 'sts', operation: 'AssumeRole', fault: 'reset' },                     // query, reset after the request
-] }));
+] }, ROOMY));
 t.test('per-service faults: each probe that reads the faulted service is error with the reason; the others pass', async (t) => {
   const r = await mixedA;
   noFail(t, r);
@@ -200,7 +203,7 @@ t.test('per-service faults: each probe that reads the faulted service is error w
 const mixedB = run(withFaults({ aws: [
   { service: 'ec2', fault: 'throttle' },                                           // EC2: RequestLimitExceeded 503
   { service: 'sts', operation: 'GetCallerIdentity', fault: 'throttle', times: 1 }, // cleared by the retry
-] }));
+] }, ROOMY));
 t.test('EC2 throttling makes the static network probes error; a throttle that clears is retried into a pass', async (t) => {
   const r = await mixedB;
   noFail(t, r);
