@@ -100,3 +100,25 @@ t.test('C28: the key policy delegates to IAM, no kms:Decrypt grant → PERMISSIO
   const findings = list(await permissionsProbe.run(ctx));
   t.same(findings.map((f) => [f.code, f.subject, f.evidence?.missing]), [['PERMISSION_KMS_DECRYPT_MISSING', SECRET, 'identity-policy']]);
 });
+
+t.test('a slow key read is waited for, never taken as a granted kms:Decrypt', async (t) => {
+  // Under load the key reads can take most of the probe deadline; the probe used to give up on them early and
+  // pass. It waits (the runner's deadline bounds it), so the missing grant is still found.
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1f2e3d4c-0000-0000-0000-000000000002';
+  const slow = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+  const ctx = ctxWith(iam(goodTrust, goodPerms, {
+    'secretsmanager:DescribeSecret': () => ({ KmsKeyId: KEY }),
+    'kms:DescribeKey': () => ({ KeyMetadata: { Arn: KEY, KeyManager: 'CUSTOMER' } }),
+    'kms:GetKeyPolicy': () => slow(700, { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] }) }),
+  }));
+  ctx.config.options = { ...ctx.config.options, probeTimeoutMs: 1000 };
+  const findings = list(await permissionsProbe.run(ctx));
+  t.same(findings.map((f) => f.code), ['PERMISSION_KMS_DECRYPT_MISSING']);
+});
+
+t.test('a key that cannot be read is said in the OK summary, not only in evidence', async (t) => {
+  const ctx = ctxWith(iam(goodTrust, goodPerms, { 'secretsmanager:DescribeSecret': denied('secretsmanager', 'DescribeSecret') }));
+  const [f] = list(await permissionsProbe.run(ctx));
+  t.equal(f!.code, 'OK');
+  t.match(f!.summary, /kms:Decrypt not checked for 1 secret\(s\) \(secretsmanager:DescribeSecret AccessDenied\)/);
+});

@@ -11,14 +11,8 @@ export const EKS_AGENT_IPV4 = '169.254.170.23';
 export const EKS_AGENT_IPV6 = '[fd00:ec2::23]';
 
 /** The six session tags EKS Pod Identity sets on every session, all transitive (EKS docs: pod-id-abac). */
-export const POD_IDENTITY_TAG_KEYS = [
-  'eks-cluster-arn',
-  'eks-cluster-name',
-  'kubernetes-namespace',
-  'kubernetes-service-account',
-  'kubernetes-pod-name',
-  'kubernetes-pod-uid',
-] as const;
+import { POD_IDENTITY_TAG_KEYS } from '../../analyze/trust.ts';
+export { POD_IDENTITY_TAG_KEYS };
 
 /** Variables that decide where the SDK's default chain gets credentials from (names only ever go to evidence). */
 export const CREDENTIAL_ENV_NAMES = [
