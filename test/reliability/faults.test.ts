@@ -8,7 +8,8 @@ import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { loadWorld, parseWorld, WorldError } from '../world/load.ts';
 import type { World } from '../world/types.ts';
-import { faultsSchema } from '../standin/faults.ts';
+import { FaultPlan, faultsSchema, serviceFault } from '../standin/faults.ts';
+import type { ServiceModule } from '../standin/types.ts';
 import { runInSandbox, REPO_ROOT, type SandboxResult } from '../sandbox/index.ts';
 import { checkWorld, parseReport } from '../scenario/run.ts';
 import type { Outcome, Report } from '../../packages/core/src/types.ts';
@@ -82,6 +83,31 @@ t.test('the faults section is validated strictly, naming the field', async (t) =
   for (const [faults, re] of bad) {
     t.throws(() => parseWorld(text(faults)), re, `rejected: ${JSON.stringify(faults)}`);
     try { parseWorld(text(faults)); } catch (e) { t.ok(e instanceof WorldError, 'a WorldError, not a crash'); }
+  }
+});
+
+t.test('the plan: first matching rule wins, `times` runs out, each protocol throttles in its own words', async (t) => {
+  const plan = new FaultPlan(faultsSchema.parse({ aws: [
+    { service: 'sts', operation: 'GetCallerIdentity', fault: 'throttle', times: 1 },
+    { service: 'sts', fault: '503' },
+    { fault: 'malformed' },
+  ] }));
+  t.equal(plan.pick('sts', 'GetCallerIdentity')?.fault, 'throttle');
+  t.equal(plan.pick('sts', 'GetCallerIdentity')?.fault, '503', 'the first rule is used up');
+  t.equal(plan.pick('sts', 'AssumeRole')?.fault, '503');
+  t.equal(plan.pick('ec2', 'DescribeVpcs')?.fault, 'malformed');
+  t.equal(new FaultPlan(faultsSchema.parse({})).pick('sts', 'AssumeRole'), undefined, 'no rules: no fault');
+  const mod = (protocol: ServiceModule['protocol'], signingName: string) => ({ protocol, signingName, operations: {} }) as ServiceModule;
+  const rows: Array<[ServiceModule, string, number]> = [
+    [mod('query', 'sts'), 'Throttling', 400], [mod('ec2', 'ec2'), 'RequestLimitExceeded', 503],
+    [mod('json', 'secretsmanager'), 'ThrottlingException', 400], [mod('rest-json', 'eks'), 'ThrottlingException', 429],
+  ];
+  for (const [m, code, status] of rows) {
+    const f = serviceFault(m, 'throttle');
+    t.same([f.code, f.httpStatus], [code, status], `${m.signingName} throttles with ${code} ${status}`);
+  }
+  for (const m of rows.map((r) => r[0])) {
+    t.ok(serviceFault(m, '500').httpStatus === 500 && serviceFault(m, '503').httpStatus === 503, `${m.signingName}: 500 and 503 carry their status`);
   }
 });
 
