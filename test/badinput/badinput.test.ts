@@ -45,3 +45,23 @@ t.test('bad configs exit 2, name the field or position, no stack, nothing writte
     t.equal(p.stdout, '');
   }
 });
+
+t.test('newcomer: a bad --output is a usage error before any probe runs (exit 2, nothing on stdout, no stack)', { skip: netns ? false : 'needs unshare -n (root)' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-doctor-badoutput-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, 'region: us-east-1\nroleArn: arn:aws:iam::111122223333:role/ai-gateway\nplatformAccountId: "999988887777"\norganizationId: org-7f3a9c\nclusterName: prod\n');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1' };
+  const cases: [string, RegExp][] = [
+    [join(dir, 'missing-dir', 'report.json'), /--output .*: its directory .*missing-dir does not exist/],
+    [dir, /--output .*: is a directory, not a file/],
+    [join(config, 'report.json'), /--output .*: .*config\.yaml is not a directory/], // ENOTDIR once crashed as exit 1
+  ];
+  for (const [output, message] of cases) {
+    const p = spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), 'run', '--config', config, '--output', output], { cwd: ROOT, env, encoding: 'utf8' });
+    t.equal(p.status, 2, `exit 2 for --output ${output}: ${p.stderr}`);
+    t.match(p.stderr, message);
+    t.notMatch(p.stderr, /internal error|\n\s+at .*:\d+:\d+/, 'no stack');
+    t.equal(p.stdout, '', 'no live lines: no probe ran');
+  }
+});

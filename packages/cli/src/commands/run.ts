@@ -1,6 +1,7 @@
 // `gateway-doctor run`: load the config, run the probes, stream the plain live lines, write the report.
 // Human text goes to stderr whenever the report itself goes to stdout in a machine format. Exit codes: DESIGN.md.
-import { existsSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Where } from '@gateway-doctor/core/types.ts';
 import { EXIT } from '@gateway-doctor/core/types.ts';
 import { loadConfig, isConfigError, CONFIG_FLAGS } from '@gateway-doctor/core/config.ts';
@@ -11,6 +12,31 @@ import { colorAllowed, formatCounts } from '@gateway-doctor/core/report/text.ts'
 import { renderPlainLive } from '../plain.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/gateway-doctor/config.yaml';
+
+/** Why `path` cannot take the report (without creating or truncating it), or undefined when it can. */
+export function outputProblem(path: string): string | undefined {
+  if (path === '') return 'needs a file name';
+  const full = resolve(path);
+  const statOf = (p: string) => {
+    try {
+      return statSync(p, { throwIfNoEntry: false });
+    } catch {
+      return undefined; // ENOTDIR: a file where a directory should be, reported below
+    }
+  };
+  const stat = statOf(full);
+  if (stat?.isDirectory()) return 'is a directory, not a file';
+  const dir = dirname(full);
+  const dirStat = statOf(dir);
+  if (!dirStat) return existsSync(dirname(dir)) && !statOf(dirname(dir))?.isDirectory() ? `${dirname(dir)} is not a directory` : `its directory ${dir} does not exist`;
+  if (!dirStat.isDirectory()) return `${dir} is not a directory`;
+  try {
+    accessSync(stat ? full : dir, fsConstants.W_OK);
+  } catch {
+    return stat ? 'is not writable' : `its directory ${dir} is not writable`;
+  }
+  return undefined;
+}
 
 export const RUN_USAGE = `Usage: gateway-doctor run [--config FILE] [--format text|json|junit|sarif|markdown] [--output FILE]
                           [--where pod|laptop] [--only id,id] [--warn-ok] [--debug] [--<config-field> VALUE ...]
@@ -123,6 +149,16 @@ export async function main(argv: string[]): Promise<number> {
     config = loadConfig({ ...(file !== undefined ? { file } : {}), env, flags: configFlags, where });
   } catch (err) {
     return reportConfigError(err);
+  }
+
+  // --output is checked before any probe runs: a run whose report cannot be written is a usage error, and
+  // nothing (no live lines, no AWS call) should happen first
+  if (output !== undefined) {
+    const problem = outputProblem(output);
+    if (problem) {
+      process.stderr.write(`gateway-doctor: --output ${output}: ${problem}\n`);
+      return EXIT.USAGE;
+    }
   }
 
   const { runProbes, selectProbes } = await import('@gateway-doctor/core/runner.ts');
