@@ -11,6 +11,7 @@ import { colorAllowed } from '@gateway-doctor/core/report/text.ts';
 import { parseArgs, last, reportConfigError } from './run.ts';
 import { renderPlainLive } from '../plain.ts';
 import { DEFAULT_IMAGE } from '../cluster/objects.ts';
+import type { LaunchOptions } from '../cluster/launch.ts';
 
 export const CLUSTER_USAGE = `Usage: gateway-doctor cluster [--config FILE] [--context NAME ...] [--namespace NS] [--service-account SA]
                               [--image IMAGE] [--kubeconfig FILE] [--timeout SECONDS] [--keep]
@@ -98,26 +99,28 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
+  const launchOptions = (context: string | undefined, onStatus: (line: string) => void): LaunchOptions => ({
+    ...(last(args.values.kubeconfig) !== undefined ? { kubeconfigPath: last(args.values.kubeconfig)! } : {}),
+    ...(context ? { context } : {}),
+    ...(namespace ? { namespace } : {}),
+    serviceAccount,
+    image: last(args.values.image) ?? DEFAULT_IMAGE,
+    configYaml,
+    keep: args.switches.has('keep'),
+    timeoutMs: timeoutSeconds * 1000,
+    unschedulableGraceMs: grace * 1000,
+    pollMs,
+    signal: controller.signal,
+    onStatus,
+  });
+
   // One cluster on a terminal: the same UI as a local run, over the Job's events (not re-runnable).
   const { chooseFrontEnd } = await import('../tui/mode.ts');
   const frontEnd = chooseFrontEnd({ env, stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: process.stdout.isTTY === true, plain: args.switches.has('plain'), tui: false });
   if (contexts.length === 1 && frontEnd.frontEnd === 'tui' && output === undefined && format === 'text') {
     const held: string[] = [];
     let failure: InstanceType<typeof ClusterError> | undefined;
-    const events = launchJob({
-      ...(last(args.values.kubeconfig) !== undefined ? { kubeconfigPath: last(args.values.kubeconfig)! } : {}),
-      ...(contexts[0] ? { context: contexts[0] } : {}),
-      ...(namespace ? { namespace } : {}),
-      serviceAccount,
-      image: last(args.values.image) ?? DEFAULT_IMAGE,
-      configYaml,
-      keep: args.switches.has('keep'),
-      timeoutMs: timeoutSeconds * 1000,
-      unschedulableGraceMs: grace * 1000,
-      pollMs,
-      signal: controller.signal,
-      onStatus: (line) => held.push(redact(line)), // the screen belongs to the UI; shown after it closes
-    });
+    const events = launchJob(launchOptions(contexts[0], (line) => held.push(redact(line)))); // the screen belongs to the UI; shown after it closes
     async function* guarded(): AsyncGenerator<RunEvent> {
       try {
         yield* events;
@@ -156,20 +159,7 @@ export async function main(argv: string[]): Promise<number> {
       if (controller.signal.aborted) break;
       const label = context ? `[${context}] ` : '';
       const status = (line: string) => process.stderr.write(`${label}${redact(line)}\n`);
-      const events = launchJob({
-        ...(last(args.values.kubeconfig) !== undefined ? { kubeconfigPath: last(args.values.kubeconfig)! } : {}),
-        ...(context ? { context } : {}),
-        ...(namespace ? { namespace } : {}),
-        serviceAccount,
-        image: last(args.values.image) ?? DEFAULT_IMAGE,
-        configYaml,
-        keep: args.switches.has('keep'),
-        timeoutMs: timeoutSeconds * 1000,
-        unschedulableGraceMs: grace * 1000,
-        pollMs,
-        signal: controller.signal,
-        onStatus: status,
-      });
+      const events = launchJob(launchOptions(context, status));
       const seen: RunEvent[] = [];
       try {
         const report = await renderPlainLive(tee(events, seen), {
