@@ -65,3 +65,21 @@ t.test('newcomer: a bad --output is a usage error before any probe runs (exit 2,
     t.equal(p.stdout, '', 'no live lines: no probe ran');
   }
 });
+
+t.test('newcomer: on a laptop the pod-only skips name `gateway-doctor cluster` with the same --config (pasteable)', { skip: netns ? false : 'needs unshare -n (root)' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-doctor-laptop-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, "team's gateway.yaml");
+  writeFileSync(config, 'region: us-east-1\nroleArn: arn:aws:iam::111122223333:role/ai-gateway\nplatformAccountId: "999988887777"\norganizationId: org-7f3a9c\nclusterName: prod\n');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1' };
+  // identity.env is pod-only: on a laptop it is skipped without any AWS call
+  const p = spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), 'run', '--config', config, '--where', 'laptop', '--only', 'identity.env', '--format', 'json'], { cwd: ROOT, env, encoding: 'utf8' });
+  t.equal(p.status, 0, p.stderr);
+  const outcome = (JSON.parse(p.stdout) as { outcomes: { code: string; remedy?: { commands?: string[] } }[] }).outcomes[0]!;
+  t.equal(outcome.code, 'NOT_APPLICABLE');
+  const command = outcome.remedy?.commands?.[0] ?? '';
+  t.equal(command, `gateway-doctor cluster --config '${config.replace(/'/g, `'\\''`)}'`);
+  // the quoting survives a shell: it names the file that exists
+  const echoed = spawnSync('bash', ['-c', `set -- ${command}; printf %s "$4"`], { encoding: 'utf8' });
+  t.equal(echoed.stdout, config);
+});

@@ -459,7 +459,7 @@ export async function* runProbes(config: Config, options: RunOptions = {}): Asyn
     }
     if (task.probe.meta.podOnly && where === 'laptop') {
       task.state = 'queued';
-      finish(task, [notApplicableOnLaptop(task)]);
+      finish(task, [notApplicableOnLaptop(task, options.clusterCommand ?? 'gateway-doctor cluster')]);
       return;
     }
     if (task.waiting > 0) return;
@@ -571,15 +571,15 @@ function crashOutcome(probe: Probe, subject: string | undefined, what: string, d
   };
 }
 
-function notApplicableOnLaptop(task: Task): Outcome {
+function notApplicableOnLaptop(task: Task, clusterCommand: string): Outcome {
   return {
     probe: task.probe.meta.id,
     ...(task.subject !== undefined ? { subject: task.subject } : {}),
     status: 'skip',
     code: 'NOT_APPLICABLE',
-    summary: `${task.probe.meta.title}: runs in the gateway's pod, not on a laptop — run it there with \`gateway-doctor cluster\``,
+    summary: `${task.probe.meta.title}: runs in the gateway's pod, not on a laptop — run it there with \`${clusterCommand}\``,
     evidence: { where: 'laptop', podOnly: true },
-    remedy: { text: "Run the probes from a pod with the gateway's ServiceAccount:", commands: ['gateway-doctor cluster'] },
+    remedy: { text: "Run the probes from a pod with the gateway's ServiceAccount:", commands: [clusterCommand] },
     docs: task.probe.meta.docs,
     durationMs: 0,
   };

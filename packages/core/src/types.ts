@@ -221,6 +221,8 @@ export interface RunOptions {
   previous?: Outcome[];
   /** Probes to run instead of the registry (tests/embedding); validated like the registry (engine). */
   probes?: Probe[];
+  /** The command a laptop NOT_APPLICABLE remedy names (default `gateway-doctor cluster`); the CLI adds its `--config FILE`. */
+  clusterCommand?: string;
 }
 
 // ---- events and reports ----

@@ -182,7 +182,10 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSigint);
   let report;
   try {
-    const events = runProbes(config, { where, env, only, warnOk: args.switches.has('warn-ok'), signal: controller.signal, debug });
+    // the laptop's pod-only skips name `cluster` with the same config, so the command pastes as is
+    const configFlag = last(args.values.config);
+    const clusterCommand = configFlag !== undefined ? `gateway-doctor cluster --config ${/^[\w@%+=:,./-]+$/.test(configFlag) ? configFlag : `'${configFlag.replace(/'/g, `'\\''`)}'`}` : undefined;
+    const events = runProbes(config, { where, env, only, warnOk: args.switches.has('warn-ok'), signal: controller.signal, debug, ...(clusterCommand ? { clusterCommand } : {}) });
     report = await renderPlainLive(events, {
       write: liveStream ? (text) => liveStream.write(text) : () => {},
       color: liveStream ? colorAllowed(liveStream, env) && !args.switches.has('no-color') : false,
