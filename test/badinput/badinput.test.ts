@@ -83,3 +83,20 @@ t.test('newcomer: on a laptop the pod-only skips name `gateway-doctor cluster` w
   const echoed = spawnSync('bash', ['-c', `set -- ${command}; printf %s "$4"`], { encoding: 'utf8' });
   t.equal(echoed.stdout, config);
 });
+
+t.test('newcomer: render of a stream cut short says why it is undecided; a cut mid-line names the line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-doctor-render-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const outcome = (probe: string) => JSON.stringify({ schemaVersion: 1, type: 'outcome', outcome: { probe, status: 'pass', code: 'OK', summary: `${probe} fine`, evidence: {} } });
+  writeFileSync(join(dir, 'cut.ndjson'), `${outcome('identity.env')}\n${outcome('identity.agent')}\n`);
+  const render = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), 'render', file], { cwd: ROOT, encoding: 'utf8' });
+  const cut = render(join(dir, 'cut.ndjson'));
+  t.equal(cut.status, 5, 'undecided');
+  t.match(cut.stderr, /cut\.ndjson has no done event: the run was cut short after 2 outcome\(s\)/);
+  t.match(cut.stdout, /identity\.agent/);
+  writeFileSync(join(dir, 'torn.ndjson'), `${outcome('identity.env')}\n${outcome('identity.agent').slice(0, 40)}`);
+  const torn = render(join(dir, 'torn.ndjson'));
+  t.equal(torn.status, 2);
+  t.match(torn.stderr, /torn\.ndjson:2: not JSON/);
+  t.equal(torn.stdout, '');
+});

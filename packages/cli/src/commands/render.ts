@@ -50,7 +50,7 @@ export function reportFromEvents(text: string, source = 'input'): Report {
   });
   if (!any) throw new EventStreamError(`${source}: no events`);
   if (done) return done;
-  return {
+  const assembled: Report = {
     schemaVersion: 1,
     tool: { name: 'gateway-doctor', version: 'unknown' },
     context: { where: 'pod', roleArn: '', cluster: '', region: '' },
@@ -61,6 +61,14 @@ export function reportFromEvents(text: string, source = 'input'): Report {
     // The stream ended before the run did: whatever it shows, the run was not decided.
     exitCode: exitCodeFor(outcomes) === EXIT.FAIL ? EXIT.FAIL : EXIT.UNDECIDED,
   };
+  CUT_SHORT.add(assembled);
+  return assembled;
+}
+
+/** Reports assembled from a stream without its `done` event (the Job was cut short). */
+const CUT_SHORT = new WeakSet<Report>();
+export function isCutShort(report: Report): boolean {
+  return CUT_SHORT.has(report);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -96,6 +104,12 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     throw err;
+  }
+  if (isCutShort(report)) {
+    // say why the run is undecided: nothing in the report itself does
+    process.stderr.write(
+      `gateway-doctor: ${file === '-' ? 'stdin' : file} has no done event: the run was cut short after ${report.outcomes.length} outcome(s), so this report is incomplete and the run undecided unless something failed\n`,
+    );
   }
   report = { ...report, exitCode: applyWarnOk(report.exitCode, args.switches.has('warn-ok')) };
   const output = last(args.values.output);
