@@ -215,3 +215,16 @@ t.test('newcomer: policy refuses values that would print a document AWS or Terra
   const ok = policyCli([...base, '--kms-key', 'arn:aws:kms:us-east-1:111122223333:key/1f2e3d4c-0000-0000-0000-000000000001', '--region', 'us-east-1']);
   t.equal(ok.status, 0, ok.stderr);
 });
+
+t.test('newcomer: a policy whose Statement is not statement objects is bad input at its position, not missing grants', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gd-lint-stmt-'));
+  writeFileSync(join(dir, 'string.json'), '{"Version":"2012-10-17","Statement":"nope"}\n');
+  writeFileSync(join(dir, 'mixed.json'), '{"Version":"2012-10-17",\n "Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},\n  42]}\n');
+  const s = lintCli([join(dir, 'string.json'), ...FLAGS]);
+  t.equal(s.code, 2, s.stdout);
+  t.match(s.stderr, /string\.json:1:\d+: Statement: must be a statement object/);
+  t.equal(s.stdout, '');
+  const m = lintCli([join(dir, 'mixed.json'), ...FLAGS]);
+  t.equal(m.code, 2, m.stdout);
+  t.match(m.stderr, /mixed\.json:3:3: Statement\[1\]: must be a statement object .*got 42/);
+});

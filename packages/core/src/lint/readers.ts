@@ -372,6 +372,14 @@ export function readLintInput(file: string, text: string, hints: { roleArn?: str
   if (isObject(value.Resources) || value.AWSTemplateFormatVersion) return readCloudFormation(file, value, position, account, hints.region);
   if (looksLikePolicy(value)) {
     const statements = Array.isArray(value.Statement) ? value.Statement : [value.Statement];
+    // a statement that is not an object is a document IAM rejects (MalformedPolicyDocument): bad input, named
+    // where it is, not a policy that merely "grants nothing"
+    const bad = statements.findIndex((s: unknown) => !isObject(s));
+    if (bad >= 0) {
+      const path = Array.isArray(value.Statement) ? ['Statement', bad] : ['Statement'];
+      const pos = position(path) ?? position([]);
+      throw new LintInputError(file, `${Array.isArray(value.Statement) ? `Statement[${bad}]` : 'Statement'}: must be a statement object (or a list of them), got ${Array.isArray(statements[bad]) ? 'a list' : String(JSON.stringify(statements[bad])).slice(0, 60)}`, pos?.line ?? 1, pos?.column ?? 1);
+    }
     const trust = statements.some((s: any) => isObject(s) && ('Principal' in s || 'NotPrincipal' in s));
     return { file, kind: 'policy', roles: [], managed: [], bare: { role: trust ? 'trust' : 'permissions', source: { document: value, file, path: [], embedded: false, label: file } }, position };
   }
