@@ -5,7 +5,7 @@
 import { loadWorld, WorldError } from '../world/load.ts';
 import type { World } from '../world/types.ts';
 import { CONFIG_PATH, runInSandbox } from '../sandbox/index.ts';
-import { checkWorld, parseReport } from './run.ts';
+import { checkWorld, parseJobEvents, JOB_RUN } from './run.ts';
 
 const USAGE = 'usage: pnpm scenario <world.yaml>... [--report text|json|junit|sarif|markdown] [--tui] [--jobs N] [--keep]';
 
@@ -120,8 +120,8 @@ export async function main(argv: string[]): Promise<number> {
     async (world, i) => {
       const lines: string[] = [];
       try {
-        const r = await runInSandbox({ world, keep });
-        const report = parseReport(r);
+        const r = await runInSandbox({ ...JOB_RUN, world, keep });
+        const report = parseJobEvents(r);
         for (const c of checkWorld(world, report)) {
           lines.push(c.line);
           if (c.ok) passed++;
