@@ -168,6 +168,26 @@ t.test('permission remedies applied: the finding is gone', async (t) => {
   }
 });
 
+t.test('newcomer: the inline remedies are one document — applying them one after the other (each put-role-policy replaces the policy) loses none', async (t) => {
+  const cases: { name: string; identity: NamedPolicy[] }[] = [
+    { name: 'no policy at all', identity: [] },
+    { name: 'inline with a wildcard secret grant only', identity: [inline('gw', { Sid: 'ReadConnectorSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' })] },
+    { name: 'inline with an unrelated grant', identity: [inline('gw', { Sid: 'Logs', Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' })] },
+  ];
+  for (const c of cases) {
+    const first = analyzePermissions({ identityPolicies: c.identity, selfAdmission: 'account-root' }, contract);
+    const inlineFixes = first.findings.filter((f) => f.remedy?.policy && f.remedy.commands?.some((cmd) => cmd.includes('put-role-policy')));
+    t.ok(inlineFixes.length >= 2, `${c.name}: several inline fixes (${inlineFixes.map((f) => f.code).join(', ')})`);
+    // what a user does: write each remedy's permissions.json and run its put-role-policy, in report order
+    let identity = c.identity;
+    for (const f of inlineFixes) identity = [...identity.filter((p) => p.kind !== 'inline'), { kind: 'inline', name: 'gw', document: f.remedy!.policy as object }];
+    const again = analyzePermissions({ identityPolicies: identity, selfAdmission: 'account-root' }, contract);
+    t.same(again.findings.map((f) => f.code), [], `${c.name}: nothing left after applying them in turn`);
+    const kept = JSON.stringify((inlineFixes.at(-1)!.remedy!.policy as { Statement: unknown[] }).Statement);
+    if (c.name.includes('unrelated')) t.match(kept, /logs:PutLogEvents/, 'the statements already there are kept');
+  }
+});
+
 t.test('KMS decrypt: key policy grant, delegation to IAM, neither', async (t) => {
   const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1f2e3d4c-0000-0000-0000-000000000001';
   const delegating = doc({ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' });

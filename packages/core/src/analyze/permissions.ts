@@ -150,8 +150,35 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
     return { Version: '2012-10-17', Statement: statements };
   };
   const inlineParsed = identity.find((p) => p.named.kind === 'inline');
-  /** The inline policy with the statement added (or a new inline policy holding it). */
-  const correctedInline = (add: Record<string, unknown>): PolicyDocumentJson => correctedDoc(inlineParsed, add);
+  // Every fix to the inline policy goes into ONE corrected document: the remedies all write permissions.json and
+  // put-role-policy replaces the whole policy, so a document per finding would undo the fix applied before it.
+  const inlineAdds: Record<string, unknown>[] = [];
+  const inlineReplacements = new Map<number, Record<string, unknown>>();
+  const inlineDocs: PolicyDocumentJson[] = [];
+  const inlineDoc = (): PolicyDocumentJson => {
+    const doc = { Version: '2012-10-17', Statement: [] } as unknown as PolicyDocumentJson;
+    inlineDocs.push(doc);
+    return doc;
+  };
+  /** The inline policy with the statement added (or a new inline policy holding it), with every other inline fix. */
+  const correctedInline = (add: Record<string, unknown>): PolicyDocumentJson => {
+    if (!inlineAdds.some((a) => JSON.stringify(a) === JSON.stringify(add))) inlineAdds.push(add);
+    return inlineDoc();
+  };
+  const finishInlineDocs = () => {
+    if (!inlineDocs.length) return;
+    let full: PolicyDocumentJson = { Version: '2012-10-17', Statement: inlineParsed ? inlineParsed.policy.statements.map((st) => structuredClone(st.raw)) : [] } as unknown as PolicyDocumentJson;
+    if (inlineParsed) for (const [index, add] of inlineReplacements) full = { ...full, Statement: (full.Statement as Record<string, unknown>[]).map((st, i) => (inlineParsed.policy.statements[i]?.index === index ? add : st)) } as PolicyDocumentJson;
+    for (const add of inlineAdds) {
+      const statements = full.Statement as Record<string, unknown>[];
+      if (statements.some((st) => JSON.stringify(st) === JSON.stringify(add))) continue;
+      const sids = new Set(statements.map((st) => st.Sid));
+      let sid = add.Sid as string;
+      for (let n = 2; sid !== undefined && sids.has(sid); n++) sid = `${add.Sid}${n}`;
+      statements.push(sid === undefined ? add : { ...add, Sid: sid });
+    }
+    for (const doc of inlineDocs) Object.assign(doc, structuredClone(full));
+  };
   const applyCommand = (p: Parsed): string =>
     (p.named.kind === 'managed' || p.named.kind === 'boundary') && p.named.arn
       ? `aws iam create-policy-version --policy-arn ${p.named.arn} --policy-document file://permissions.json --set-as-default`
@@ -314,12 +341,13 @@ export function analyzePermissions(inputs: PermissionInputs, contract: PolicyCon
           remedy: {
             text: add ? `Grant the secrets by ARN instead: ${JSON.stringify(add)}.` : 'Grant secretsmanager:GetSecretValue on the specific secret ARNs (`…:secret:<name>-??????`).',
             commands: [applyCommand(p)],
-            policy: add ? correctedDoc(p, add, st.index) : undefined,
+            policy: add ? (p === inlineParsed ? (inlineReplacements.set(st.index, add), inlineDoc()) : correctedDoc(p, add, st.index)) : undefined,
           },
         });
       }
     }
   }
+  finishInlineDocs();
   return { findings, unreadable };
 }
 
