@@ -41,8 +41,8 @@ export const BAD_CONFIGS: BadInput[] = [
   { name: 'unknown target field', content: withLine('targets: [{ name: a, host: a.example.internal, port: 1, tls: true }]'), expect: /targets\[0\]\.tls: unknown field/ },
   // wrong types
   { name: 'roleArn a number', content: replace(`roleArn: ${ROLE}`, 'roleArn: 12'), expect: /roleArn: must be an IAM role ARN, got number/ },
-  { name: 'secrets a string', content: withLine('secrets: arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf'), expect: /secrets: must be a array, got a string/ },
-  { name: 'targets a mapping', content: withLine('targets: { name: a }'), expect: /targets: must be a array/ },
+  { name: 'secrets a string', content: withLine('secrets: arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf'), expect: /secrets: must be an array, got a string/ },
+  { name: 'targets a mapping', content: withLine('targets: { name: a }'), expect: /targets: must be an array, got a mapping/ },
   { name: 'sessionTags a list', content: withLine('sessionTags: [a, b]'), expect: /sessionTags: /},
   { name: 'sessionTags value a number', content: withLine('sessionTags: { team: 7 }'), expect: /sessionTags\.team: tag values must be strings/ },
   { name: 'concurrency a string', content: withLine('options: { concurrency: lots }'), expect: /options\.concurrency: must be a number/ },
@@ -79,4 +79,9 @@ export const BAD_CONFIGS: BadInput[] = [
   { name: 'concurrency zero', content: withLine('options: { concurrency: 0 }'), expect: /options\.concurrency: / },
   { name: 'output unknown', content: withLine('options: { output: xml }'), expect: /options\.output: / },
   { name: 'pod ip malformed', content: withLine('podIp: 10.0.3.256'), expect: /podIp: must be an IPv4 or IPv6 address/ },
+  // newcomer: the range is said in the product's words (not zod's "Too small: expected number to be >=1"), and an
+  // overflowing number is "Infinity", not "a Infinity"
+  { name: 'concurrency zero', content: withLine('options: { concurrency: 0 }'), expect: /options\.concurrency: must be between 1 and 1024$/m },
+  { name: 'probe timeout negative', content: withLine('options: { probeTimeoutMs: -3 }'), expect: /options\.probeTimeoutMs: must be between 1 and 600000$/m },
+  { name: 'probe timeout overflows', content: withLine('options: { probeTimeoutMs: 1e400 }'), expect: /options\.probeTimeoutMs: must be a number, got Infinity$/m },
 ];

@@ -62,6 +62,13 @@ const port = z
 
 const str = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? 'required' : `must be ${what}, got ${describe(issue.input)}`) });
 
+/** zod's type word with its article ("an array", "a mapping"); Infinity/NaN/null stand alone. */
+function kindWord(word: string): string {
+  if (['Infinity', 'NaN', 'null', 'undefined'].includes(word)) return word;
+  const w = word === 'object' ? 'mapping' : word;
+  return /^[aeiou]/.test(w) ? `an ${w}` : `a ${w}`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -85,10 +92,10 @@ const targetSchema = z
 
 const optionsSchema = z
   .strictObject({
-    probeTimeoutMs: z.number().int().min(1).max(600_000).default(DEFAULT_OPTIONS.probeTimeoutMs),
-    connectTimeoutMs: z.number().int().min(1).max(600_000).default(DEFAULT_OPTIONS.connectTimeoutMs),
-    runTimeoutMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_OPTIONS.runTimeoutMs),
-    concurrency: z.number().int().min(1).max(1024).default(DEFAULT_OPTIONS.concurrency),
+    probeTimeoutMs: z.number().int('must be a whole number').min(1, 'must be between 1 and 600000').max(600_000, 'must be between 1 and 600000').default(DEFAULT_OPTIONS.probeTimeoutMs),
+    connectTimeoutMs: z.number().int('must be a whole number').min(1, 'must be between 1 and 600000').max(600_000, 'must be between 1 and 600000').default(DEFAULT_OPTIONS.connectTimeoutMs),
+    runTimeoutMs: z.number().int('must be a whole number').min(1, 'must be between 1 and 3600000').max(3_600_000, 'must be between 1 and 3600000').default(DEFAULT_OPTIONS.runTimeoutMs),
+    concurrency: z.number().int('must be a whole number').min(1, 'must be between 1 and 1024').max(1024, 'must be between 1 and 1024').default(DEFAULT_OPTIONS.concurrency),
     output: z.enum(['text', 'ndjson']).optional(),
   })
   .prefault({});
@@ -320,7 +327,7 @@ export function parseConfig(raw: unknown, extraProblems: Problem[] = []): Config
       } else {
         const field = pathOf(issue.path);
         if (field === 'region' && issue.message === 'required') problems.push({ path: field, message: 'required (set region in the config, --region, or AWS_REGION)' });
-        else problems.push({ path: field, message: issue.message.replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be a $1, got a $2') });
+        else problems.push({ path: field, message: issue.message.replace(/^Invalid input: expected (\w+), received (\w+)$/, (_, expected: string, received: string) => `must be ${kindWord(expected)}, got ${kindWord(received)}`) });
       }
     }
   }

@@ -420,7 +420,7 @@ t.test('config: every kind of bad field is named with its path', async (t) => {
     { name: 'missing required', text: 'region: us-east-1\n', expect: [/^roleArn: required$/, /^platformAccountId: required$/, /^organizationId: required$/, /^clusterName: required$/] },
     { name: 'missing region', text: FILE.replace('region: us-east-1\n', ''), expect: [/^region: required \(set region in the config, --region, or AWS_REGION\)$/] },
     { name: 'bad region', text: FILE.replace('us-east-1', 'mars'), expect: [/^region: must be an AWS region/] },
-    { name: 'wrong type', text: FILE + 'secrets: arn:aws:secretsmanager:us-east-1:111122223333:secret:a\n', expect: [/^secrets: must be a array/] },
+    { name: 'wrong type', text: FILE + 'secrets: arn:aws:secretsmanager:us-east-1:111122223333:secret:a\n', expect: [/^secrets: must be an array/] },
     { name: 'duration', text: FILE + 'sessionDurationSeconds: 60\n', expect: [/^sessionDurationSeconds: must be between 900 and 43200$/] },
     { name: 'bad pod ip', text: FILE + 'podIp: 10.0.0.300\n', expect: [/^podIp: must be an IPv4 or IPv6 address$/] },
     { name: 'malformed YAML with position', text: 'region: [us-east-1\n', expect: [/^config:\d+:\d+: YAML: /] },
