@@ -83,5 +83,6 @@ export const BAD_CONFIGS: BadInput[] = [
   // overflowing number is "Infinity", not "a Infinity"
   { name: 'concurrency zero', content: withLine('options: { concurrency: 0 }'), expect: /options\.concurrency: must be between 1 and 1024$/m },
   { name: 'probe timeout negative', content: withLine('options: { probeTimeoutMs: -3 }'), expect: /options\.probeTimeoutMs: must be between 1 and 600000$/m },
+  { name: 'another file altogether (many unknown keys)', content: Array.from({ length: 30 }, (_, i) => `user${i}: x:${i}:${i}:/home/user${i}:/bin/sh`).join('\n') + '\n', expect: /user7: unknown field\n\s+\(config\): 22 more unknown fields \(30 in all\): is this a gateway-doctor config\?/ },
   { name: 'probe timeout overflows', content: withLine('options: { probeTimeoutMs: 1e400 }'), expect: /options\.probeTimeoutMs: must be a number, got Infinity$/m },
 ];

@@ -317,7 +317,11 @@ export function parseConfig(raw: unknown, extraProblems: Problem[] = []): Config
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) problems.push({ path: pathOf([...issue.path, key]), message: 'unknown field' });
+        // a wrong file (a shell env file, /etc/passwd, a manifest) has many: name a few, not every line of it
+        const MAX_UNKNOWN = 8;
+        for (const key of issue.keys.slice(0, MAX_UNKNOWN)) problems.push({ path: pathOf([...issue.path, key]), message: 'unknown field' });
+        if (issue.keys.length > MAX_UNKNOWN)
+          problems.push({ path: pathOf(issue.path), message: `${issue.keys.length - MAX_UNKNOWN} more unknown fields (${issue.keys.length} in all): is this a gateway-doctor config? The fields are listed in the README's Configuration section` });
       } else if (issue.code === 'invalid_key') {
         const inner = (issue as { issues?: { message: string }[] }).issues?.[0]?.message;
         problems.push({ path: pathOf(issue.path), message: inner ?? 'not a valid key' });
