@@ -100,3 +100,36 @@ t.test('newcomer: render of a stream cut short says why it is undecided; a cut m
   t.match(torn.stderr, /torn\.ndjson:2: not JSON/);
   t.equal(torn.stdout, '');
 });
+
+t.test('newcomer: cluster — bad flags and kubeconfig files are usage errors (exit 2) before any API call, never "internal error"', { skip: netns ? false : 'needs unshare -n (root)' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-doctor-cluster-bad-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, 'region: us-east-1\nroleArn: arn:aws:iam::111122223333:role/ai-gateway\nplatformAccountId: "999988887777"\norganizationId: org-7f3a9c\nclusterName: prod\nnamespace: xpander\nserviceAccount: ai-gateway\n');
+  writeFileSync(join(dir, 'junk'), Buffer.from([0x00, 0x01, 0xff, 0x3a, 0x0a]));
+  writeFileSync(join(dir, 'broken.yaml'), 'clusters: [\n');
+  writeFileSync(join(dir, 'empty-kc.yaml'), 'apiVersion: v1\nclusters: []\ncontexts: []\nusers: []\ncurrent-context: ""\n');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1' };
+  const cluster = (args: string[], extraEnv: Record<string, string> = {}) =>
+    spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), 'cluster', '--config', config, ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, encoding: 'utf8' });
+  const bad: [string[], Record<string, string>, RegExp][] = [
+    [['--kubeconfig', join(dir, 'missing')], {}, /--kubeconfig .*missing: no such file/],
+    [[], { KUBECONFIG: join(dir, 'missing') }, /KUBECONFIG .*missing: no such file/],
+    [['--kubeconfig', dir], {}, /--kubeconfig .*: is not a file/],
+    [['--kubeconfig', join(dir, 'junk')], {}, /--kubeconfig .*junk: is not a text file/],
+    [['--kubeconfig', join(dir, 'broken.yaml')], {}, /--kubeconfig .*broken\.yaml: is not valid YAML/],
+    [['--namespace', 'Bad_NS'], {}, /--namespace must be a Kubernetes namespace name/],
+    [['--service-account', 'A B'], {}, /--service-account must be a Kubernetes ServiceAccount name/],
+    [['--image', ''], {}, /--image must be an image reference/],
+  ];
+  for (const [args, extraEnv, message] of bad) {
+    const p = cluster(args, extraEnv);
+    t.equal(p.status, 2, `exit 2 for ${args.join(' ') || JSON.stringify(extraEnv)}: ${p.stderr.split('\n')[0]}`);
+    t.match(p.stderr, message);
+    t.notMatch(p.stderr, /internal error/);
+  }
+  // a kubeconfig with no current cluster: said in words (it was "internal error: No active cluster!", exit 1)
+  const empty = cluster(['--kubeconfig', join(dir, 'empty-kc.yaml')]);
+  t.not(empty.status, 1, empty.stderr);
+  t.match(empty.stderr, /the kubeconfig has no current context with a cluster/);
+});

@@ -51,6 +51,14 @@ async function connect(opts: LaunchOptions): Promise<Api> {
     }
     kc.setCurrentContext(opts.context);
   }
+  // the client throws a bare "No active cluster!" from makeApiClient: say which kubeconfig lacks what
+  if (!kc.getCurrentCluster()) {
+    throw new ClusterError(
+      `the kubeconfig has no current context with a cluster${kc.getCurrentContext() ? ` (current-context "${kc.getCurrentContext()}" names none)` : ''}`,
+      `known contexts: ${kc.getContexts().map((c: any) => c.name).join(', ') || 'none'}; pass --context NAME or run kubectl config use-context NAME`,
+      'api',
+    );
+  }
   const current = kc.getContextObject(kc.getCurrentContext());
   const namespace = opts.namespace ?? current?.namespace ?? 'default';
   return { kc, core: kc.makeApiClient(k8s.CoreV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), namespace };

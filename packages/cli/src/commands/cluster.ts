@@ -1,7 +1,7 @@
 // `gateway-doctor cluster`: from a laptop, run the probes as a Job in the cluster (the gateway's ServiceAccount,
 // its namespace, its nodes), stream the pod's events into the same renderers as a local run, and clean up.
 // Several --context flags run the same check across a fleet, one Job per context, one report each.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Config, Report, RunEvent } from '@gateway-doctor/core/types.ts';
 import { EXIT } from '@gateway-doctor/core/types.ts';
 import { loadConfig, CONFIG_FLAGS } from '@gateway-doctor/core/config.ts';
@@ -81,6 +81,30 @@ export async function main(argv: string[]): Promise<number> {
   const serviceAccount = last(args.values['service-account']) ?? config.serviceAccount;
   if (!serviceAccount) return usageError('the gateway ServiceAccount is needed: --service-account SA, or serviceAccount in the config');
   const namespace = last(args.values.namespace) ?? config.namespace;
+  // flags the API would reject, and kubeconfig files the client cannot open, are usage errors (exit 2) here,
+  // before anything is created — not an "internal error" from deep inside the Kubernetes client
+  if (last(args.values.namespace) !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace!)) return usageError(`--namespace must be a Kubernetes namespace name (lowercase DNS label), got ${JSON.stringify(namespace)}`);
+  if (last(args.values['service-account']) !== undefined && !/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(serviceAccount)) return usageError(`--service-account must be a Kubernetes ServiceAccount name, got ${JSON.stringify(serviceAccount)}`);
+  if (last(args.values.image) !== undefined && !/^[^\s]+$/.test(last(args.values.image)!)) return usageError(`--image must be an image reference, got ${JSON.stringify(last(args.values.image))}`);
+  const kubeconfigFlag = last(args.values.kubeconfig);
+  const kubeconfigFiles = kubeconfigFlag !== undefined ? [['--kubeconfig', kubeconfigFlag]] : (env.KUBECONFIG ?? '').split(':').filter(Boolean).map((f) => ['KUBECONFIG', f]);
+  for (const [from, file] of kubeconfigFiles) {
+    let problem: string | undefined;
+    try {
+      if (!statSync(file!).isFile()) problem = 'is not a file';
+      else {
+        const text = readFileSync(file!, 'utf8');
+        const parsed = text.includes('\0') ? undefined : (await import('yaml')).default.parse(text);
+        if (text.includes('\0')) problem = 'is not a text file (contains NUL bytes)';
+        else if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) problem = 'is not a kubeconfig (expected a YAML mapping with clusters, contexts, users)';
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const yamlError = (err as Error).name?.startsWith('YAML');
+      problem = code === 'ENOENT' ? 'no such file' : !yamlError ? `cannot be read (${code ?? (err as Error).message})` : `is not valid YAML: ${(err as Error).message.split('\n')[0]}`;
+    }
+    if (problem) return usageError(`${from} ${file}: ${problem}`);
+  }
   const contexts = args.values.context === undefined ? [undefined] : ([] as string[]).concat(args.values.context);
   const output = last(args.values.output);
 
