@@ -133,3 +133,23 @@ t.test('newcomer: cluster — bad flags and kubeconfig files are usage errors (e
   t.not(empty.status, 1, empty.stderr);
   t.match(empty.stderr, /the kubeconfig has no current context with a cluster/);
 });
+
+t.test('newcomer: run with no config at all says no file was read; --only with no ids is a usage error', { skip: netns ? false : 'needs unshare -n (root)' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-doctor-noconfig-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1' };
+  const bin = (args: string[]) => spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  const none = bin(['run']);
+  t.equal(none.status, 2);
+  t.match(none.stderr, /roleArn: required/);
+  t.match(none.stderr, /no config file was read: pass --config FILE, or set GATEWAY_DOCTOR_CONFIG/);
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, 'region: us-east-1\nroleArn: arn:aws:iam::111122223333:role/ai-gateway\nplatformAccountId: "999988887777"\norganizationId: org-7f3a9c\nclusterName: prod\n');
+  const withFile = bin(['run', '--config', config, '--role-arn', 'nope']);
+  t.equal(withFile.status, 2);
+  t.notMatch(withFile.stderr, /no config file was read/, 'not said when a file was read');
+  const only = bin(['run', '--config', config, '--only', '']);
+  t.equal(only.status, 2, 'an empty --only does not run everything');
+  t.match(only.stderr, /--only needs probe ids/);
+  t.equal(only.stdout, '');
+});

@@ -138,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
   if (whereFlag !== undefined && whereFlag !== 'pod' && whereFlag !== 'laptop') return usageError(`--where must be pod or laptop, got ${JSON.stringify(whereFlag)}`);
   const output = last(args.values.output);
   const only = args.values.only === undefined ? undefined : ([] as string[]).concat(args.values.only).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (only !== undefined && only.length === 0) return usageError('--only needs probe ids (see gateway-doctor list), got none');
   const env = process.env;
   const debugOn = args.switches.has('debug') || (env.GATEWAY_DOCTOR_DEBUG !== undefined && env.GATEWAY_DOCTOR_DEBUG !== '' && env.GATEWAY_DOCTOR_DEBUG !== '0');
   const debug = debugOn ? (line: string) => process.stderr.write(`debug: ${redact(line)}\n`) : undefined;
@@ -148,7 +149,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     config = loadConfig({ ...(file !== undefined ? { file } : {}), env, flags: configFlags, where });
   } catch (err) {
-    return reportConfigError(err);
+    const code = reportConfigError(err);
+    // "roleArn: required" alone does not tell a newcomer that no config file was read at all
+    if (file === undefined) process.stderr.write(`  (no config file was read: pass --config FILE, or set GATEWAY_DOCTOR_CONFIG; ${DEFAULT_CONFIG_PATH} does not exist)\n`);
+    return code;
   }
 
   // --output is checked before any probe runs: a run whose report cannot be written is a usage error, and
