@@ -228,3 +228,14 @@ t.test('newcomer: a policy whose Statement is not statement objects is bad input
   t.equal(m.code, 2, m.stdout);
   t.match(m.stderr, /mixed\.json:3:3: Statement\[1\]: must be a statement object .*got 42/);
 });
+
+t.test('newcomer: a role from a CloudFormation template or Terraform plan is fixed there, not by a CLI command a deploy reverts', async (t) => {
+  for (const [file, iac] of [['c14-template.yaml', 'CloudFormation'], ['c14-plan.json', 'Terraform']] as const) {
+    const r = lintCli([join(FIX, file), ...FLAGS, '--format', 'json']);
+    t.equal(r.code, 3);
+    const f = JSON.parse(r.stdout).findings[0] as { remedy: { text: string; commands: string[] } };
+    t.match(f.remedy.text, new RegExp(`This role is managed by ${iac} \\(.+ in .*${file.replace('.', '\\.')}\\): make the change there`));
+  }
+  const bare = lintCli([join(FIX, 'c14-trust.json'), ...FLAGS, '--format', 'json']);
+  t.notMatch((JSON.parse(bare.stdout).findings[0] as { remedy: { text: string } }).remedy.text, /managed by/, 'a bare policy file: the command is the fix');
+});

@@ -54,7 +54,13 @@ export function lintInputs(inputs: LintInput[], contract: PolicyContract, keyPol
   const managedAll = inputs.flatMap((input) => input.managed.map((policy) => ({ input, policy })));
   const push = (input: LintInput, source: SourcedDocument, f: PolicyFinding) => {
     const pos = locateInFile(input, source, f.location?.pointer);
-    findings.push({ ...f, file: input.file, line: pos.line, column: pos.column, pointer: f.location?.pointer, logical: source.label });
+    // A role in a template or plan is changed there: the AWS CLI command would be reverted by the next deploy
+    const iac = input.kind === 'cloudformation' ? 'CloudFormation' : input.kind === 'terraform-plan' ? 'Terraform' : undefined;
+    const remedy =
+      iac && f.remedy?.commands?.length
+        ? { ...f.remedy, text: `${f.remedy.text} This role is managed by ${iac} (${source.label} in ${input.file}): make the change there and deploy it; the command below is for a role outside ${iac} only, and a deploy would revert it.` }
+        : f.remedy;
+    findings.push({ ...f, ...(remedy ? { remedy } : {}), file: input.file, line: pos.line, column: pos.column, pointer: f.location?.pointer, logical: source.label });
   };
 
   // Trust documents: the chosen role's, and bare trust policy files.
