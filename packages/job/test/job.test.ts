@@ -26,7 +26,12 @@ t.test('ndjson: events only, matching the JSON report of the same world', { jobs
     t.test(name, async (t) => {
       const result = await runInSandbox({
         world: join(REPO_ROOT, 'test/worlds', `${name}.yaml`),
-        steps: [{ cmd: JOB, env: { GATEWAY_DOCTOR_OUTPUT: 'ndjson' } }, defaultProductCmd()],
+        // Two independent runs are compared: a roomy probe deadline keeps a loaded machine from turning one
+        // probe of one run into PROBE_TIMEOUT (what is compared is the Job's output, not the machine's speed).
+        steps: [
+          { cmd: JOB, env: { GATEWAY_DOCTOR_OUTPUT: 'ndjson', GATEWAY_DOCTOR_PROBE_TIMEOUT_MS: '30000' } },
+          { cmd: defaultProductCmd(), env: { GATEWAY_DOCTOR_PROBE_TIMEOUT_MS: '30000' } },
+        ],
       });
       const [job, run] = result.steps;
       t.equal(job!.timedOut, false);
