@@ -101,7 +101,8 @@ function nodeCodeOf(e: ErrorLike, depth = 0): string | undefined {
 }
 
 function messageOf(e: ErrorLike): string {
-  let message = typeof e.message === 'string' && e.message ? e.message : e.name ?? 'unknown error';
+  // Anything can be thrown: only strings count as a message or a name (fuzzing found `{ name: 0 }`).
+  let message = typeof e.message === 'string' && e.message ? e.message : typeof e.name === 'string' ? e.name : 'unknown error';
   if (!message && Array.isArray(e.errors) && e.errors.length) message = messageOf(asErrorLike(e.errors[0]));
   // The SDK's deserialisation hint is noise for a user; keep the first line only.
   return message.split('\n')[0]!.trim() || 'unknown error';
@@ -111,10 +112,11 @@ function messageOf(e: ErrorLike): string {
 export function classifyAwsError(err: unknown, service: ServiceId, operation: string): AwsCallErrorInfo {
   if (isAwsCallError(err)) return err.info;
   const e = asErrorLike(err);
-  const name = e.name ?? '';
+  const name = typeof e.name === 'string' ? e.name : '';
   const message = messageOf(e);
-  const httpStatus = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-  const requestId = e.$metadata?.requestId;
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const httpStatus = typeof status === 'number' ? status : undefined;
+  const requestId = typeof e.$metadata?.requestId === 'string' ? e.$metadata.requestId : undefined;
   const base = { service, operation, message: redact(message), ...(httpStatus ? { httpStatus } : {}), ...(requestId ? { requestId } : {}) };
   const make = (kind: AwsErrorKind, awsCode?: string): AwsCallErrorInfo => ({ ...base, kind, ...(awsCode ? { awsCode } : {}) });
 
