@@ -162,5 +162,8 @@ t.test('usage errors exit 2 naming the problem', async (t) => {
   const bad = await cluster(stub, ['--timeout', 'soon']);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /--timeout must be seconds/);
+  const unknown = await cluster(stub, ['--context', 'nope']);
+  t.equal(unknown.code, 2, 'a context the kubeconfig does not have is bad input');
+  t.match(unknown.stderr, /no context "nope" in the kubeconfig[\s\S]*known contexts: stub/);
   t.equal(stub.requests.filter((r) => r.verb === 'create').length, 0, 'nothing created');
 });

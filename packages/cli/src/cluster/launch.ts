@@ -9,7 +9,7 @@ export class ClusterError extends Error {
   constructor(
     message: string,
     readonly hint: string,
-    readonly reason: 'forbidden' | 'image' | 'unschedulable' | 'deadline' | 'api' | 'no-report' | 'aborted',
+    readonly reason: 'forbidden' | 'image' | 'unschedulable' | 'deadline' | 'api' | 'no-report' | 'aborted' | 'usage',
   ) {
     super(message);
   }
@@ -47,7 +47,7 @@ async function connect(opts: LaunchOptions): Promise<Api> {
   else kc.loadFromDefault();
   if (opts.context) {
     if (!kc.getContexts().some((c: any) => c.name === opts.context)) {
-      throw new ClusterError(`no context "${opts.context}" in the kubeconfig`, `known contexts: ${kc.getContexts().map((c: any) => c.name).join(', ') || 'none'}`, 'api');
+      throw new ClusterError(`no context "${opts.context}" in the kubeconfig`, `known contexts: ${kc.getContexts().map((c: any) => c.name).join(', ') || 'none'}`, 'usage');
     }
     kc.setCurrentContext(opts.context);
   }

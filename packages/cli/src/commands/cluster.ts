@@ -169,7 +169,7 @@ export async function main(argv: string[]): Promise<number> {
     if (held.length) process.stderr.write(`${held.join('\n')}\n`);
     if (failure) {
       process.stderr.write(`gateway-doctor cluster: ${redact(failure.message)}\n  → ${redact(failure.hint)}\n`);
-      return failure.reason === 'aborted' ? 130 : EXIT.UNDECIDED;
+      return failure.reason === 'aborted' ? 130 : failure.reason === 'usage' ? EXIT.USAGE : EXIT.UNDECIDED;
     }
     return code;
   }
@@ -201,7 +201,8 @@ export async function main(argv: string[]): Promise<number> {
             break;
           }
           process.stderr.write(`${label}gateway-doctor cluster: ${redact(err.message)}\n${label}  → ${redact(err.hint)}\n`);
-          worst = Math.max(worst, EXIT.UNDECIDED);
+          // A context the kubeconfig does not have is bad input (2); anything else kept the Job from reporting (5).
+          worst = Math.max(worst, err.reason === 'usage' ? EXIT.USAGE : EXIT.UNDECIDED);
           continue;
         }
         throw err;
