@@ -209,6 +209,12 @@ t.test('path: table', async (t) => {
     const docs: NetworkDocs = { vpcs, subnets, ...row.docs };
     const findings = analyzePath(docs, { podIp: '10.0.3.17', replyIp: '10.0.3.17', subnetId: 'subnet-pod', vpcId: 'vpc-a' }, { name: 'db', port: 5439, addresses: [row.addr], region: 'us-east-1' });
     t.same(findings.map((f) => f.code), row.codes, row.name);
+    if (row.codes[0] === 'VPC_NOT_CONNECTED') {
+      // Peering alone carries nothing: the remedy goes on to the accept and a route in each direction (C36).
+      const commands = findings[0]!.remedy!.commands!;
+      t.ok(commands.some((c) => c.startsWith('aws ec2 accept-vpc-peering-connection')), `${row.name}: accept`);
+      t.equal(commands.filter((c) => c.startsWith('aws ec2 create-route ')).length, 2, `${row.name}: a route each way`);
+    }
     if (row.codes[0] === 'OK') {
       // Each leg's allowing rule is said once, though return legs are checked at two ephemeral ports.
       const notes = findings[0]!.evidence!.path as string[];

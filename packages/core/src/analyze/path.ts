@@ -210,14 +210,7 @@ export function analyzePath(docs: NetworkDocs, source: PathSource, target: PathT
           (inactive.length ? ` (peering ${inactive.join(', ')} is not active)` : '') +
           (fwd && fwd.VpcPeeringConnectionId ? `; ${fwd.VpcPeeringConnectionId} joins other VPCs (peering is not transitive)` : ''),
         evidence: { ...ev, inactivePeerings: inactive },
-        remedy: {
-          text: inactive.length
-            ? `Accept the peering request and add routes both ways.`
-            : `Peer ${srcVpcId} with ${dstVpc} (or attach both to a transit gateway) and route each VPC's CIDR through it.`,
-          commands: inactive.length
-            ? [`aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id ${conn.inactivePeerings[0]?.VpcPeeringConnectionId}${target.region ? ` --region ${target.region}` : ''}`]
-            : [`aws ec2 create-vpc-peering-connection --vpc-id ${srcVpcId} --peer-vpc-id ${dstVpc}${target.region ? ` --region ${target.region}` : ''}`],
-        },
+        remedy: peeringRemedy(docs, { srcVpcId, dstVpc, srcRtId: srcRt.table?.RouteTableId, dstRtId: dstSubnet ? routeTableForSubnet(docs, dstSubnet).table?.RouteTableId : undefined, pending: conn.inactivePeerings[0]?.VpcPeeringConnectionId, region: target.region }),
       });
       continue;
     }
@@ -249,6 +242,32 @@ export function analyzePath(docs: NetworkDocs, source: PathSource, target: PathT
   }
   if (!findings.length) findings.push({ code: 'OK', summary: `Path to ${target.name} holds: ${notes.join('; ')}`, evidence: { ...base, path: notes } });
   return findings;
+}
+
+/**
+ * Peering two VPCs end to end: create (or accept a pending request), then a route each way — a peering carries
+ * nothing until both route tables send the other VPC's CIDR through it. A new peering's id is only known once
+ * created, so the route commands name it as the first command prints it.
+ */
+function peeringRemedy(docs: NetworkDocs, p: { srcVpcId: string; dstVpc: string; srcRtId?: string; dstRtId?: string; pending?: string; region?: string }): { text: string; commands: string[] } {
+  const r = p.region ? ` --region ${p.region}` : '';
+  const pcx = p.pending ?? '<VpcPeeringConnectionId printed by the first command>';
+  const srcCidr = vpcCidrs(findVpc(docs, p.srcVpcId))[0] ?? `<${p.srcVpcId} CIDR>`;
+  const dstCidr = vpcCidrs(findVpc(docs, p.dstVpc))[0] ?? `<${p.dstVpc} CIDR>`;
+  const commands = [
+    p.pending
+      ? `aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id ${p.pending}${r}`
+      : `aws ec2 create-vpc-peering-connection --vpc-id ${p.srcVpcId} --peer-vpc-id ${p.dstVpc}${r}`,
+    ...(p.pending ? [] : [`aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id ${pcx}${r}`]),
+    `aws ec2 create-route --route-table-id ${p.srcRtId ?? `<route table of the pod's subnet in ${p.srcVpcId}>`} --destination-cidr-block ${dstCidr} --vpc-peering-connection-id ${pcx}${r}`,
+    `aws ec2 create-route --route-table-id ${p.dstRtId ?? `<route table of the target's subnet in ${p.dstVpc}>`} --destination-cidr-block ${srcCidr} --vpc-peering-connection-id ${pcx}${r}`,
+  ];
+  return {
+    text: p.pending
+      ? `Accept the pending peering ${p.pending} and route each VPC's CIDR through it, both ways.`
+      : `Peer ${p.srcVpcId} with ${p.dstVpc} (or attach both to a transit gateway), accept it, and route each VPC's CIDR through it, both ways. Security groups across the peering must then admit the pod (or the node, after SNAT).`,
+    commands,
+  };
 }
 
 function routeMissing(

@@ -8,6 +8,7 @@ import { findTarget, targetFacts } from '../../net/targets.ts';
 import { isIpv4 } from '../../analyze/cidr.ts';
 import { isAwsCallError } from '../../aws/errors.ts';
 import { externalSubjects, isPublic, loadCluster, loadEgressDocs, targetSubjects } from './common.ts';
+import type { VpcEndpoint } from '../../analyze/ec2-docs.ts';
 
 export const meta = {
   id: 'network.dns',
@@ -121,14 +122,8 @@ export async function run(ctx: ProbeContext): Promise<Finding | Finding[]> {
   return { code: 'OK', summary: `${endpoint.host} → ${r.addresses.join(', ')}`, evidence: evidenceOf(r) };
 }
 
-interface Vpce {
-  VpcEndpointId?: string;
-  VpcId?: string;
-  ServiceName?: string;
-  VpcEndpointType?: string;
-  PrivateDnsEnabled?: boolean;
-  State?: string;
-}
+/** An interface endpoint as DescribeVpcEndpoints returns it (the shared EC2 document type). */
+type Vpce = VpcEndpoint;
 
 async function interfaceEndpoint(ctx: ProbeContext, service: string): Promise<Vpce | undefined> {
   try {
