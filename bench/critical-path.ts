@@ -24,6 +24,7 @@ import type { World } from '../test/world/types.ts';
 import { allProbes } from '../packages/core/src/probes/index.ts';
 import { parseConfig } from '../packages/core/src/config.ts';
 import type { Config, Probe } from '../packages/core/src/types.ts';
+import { arg, median } from './args.ts';
 
 /** Per probe: its calls in stages; each stage's input comes from the previous stage's output. 'agent' is the
  *  probe's own GET of the agent. EC2 reads are one round (their filters come from the config and the cluster). */
@@ -49,16 +50,6 @@ const MODEL: Record<string, string[][]> = {
   'eks.association': [['eks:DescribeCluster', 'eks:ListPodIdentityAssociations', 'eks:ListAddons', 'eks:DescribeAddon'], ['eks:DescribePodIdentityAssociation']],
 };
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 interface Logged { service: string; operation: string; harness?: boolean }
 

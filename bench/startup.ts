@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { CONFIG_PATH, REPO_ROOT, runInSandbox } from '../test/sandbox/index.ts';
+import { arg, median } from './args.ts';
 
 const TRACE = './test/tui/first-frame-trace.mjs';
 const NODE = process.execPath;
@@ -33,16 +34,6 @@ interface Measure {
   note: string;
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function traces(stderr: string): Record<string, Trace> {
   const out: Record<string, Trace> = {};

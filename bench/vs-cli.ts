@@ -12,17 +12,8 @@ import { resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { CONFIG_PATH, REPO_ROOT, runInSandbox } from '../test/sandbox/index.ts';
 import { loadWorld } from '../test/world/load.ts';
+import { arg, median } from './args.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

@@ -86,6 +86,16 @@ export function contractFrom(values: Record<string, string | string[]>, inputs: 
   };
 }
 
+/** A file lint was given, or undefined after saying why it cannot be read (the caller exits 2). */
+function readInput(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    process.stderr.write(`gateway-doctor lint: ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return undefined;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, new Set(['help', 'warn-ok']));
   if (args.switches.has('help')) {
@@ -101,13 +111,8 @@ export async function main(argv: string[]): Promise<number> {
   const hints = { roleArn: last(args.values['role-arn']), region: last(args.values.region) };
   const inputs: LintInput[] = [];
   for (const file of args.positional) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      process.stderr.write(`gateway-doctor lint: ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
-      return EXIT.USAGE;
-    }
+    const text = readInput(file);
+    if (text === undefined) return EXIT.USAGE;
     try {
       inputs.push(readLintInput(file, text, hints));
     } catch (e) {
@@ -132,13 +137,8 @@ export async function main(argv: string[]): Promise<number> {
     const keyArn = spec.slice(0, eq);
     const file = spec.slice(eq + 1);
     if (eq < 0 || !/^arn:aws[a-z-]*:kms:/.test(keyArn)) return usageError(`--key-policy takes KEY_ARN=FILE, got ${JSON.stringify(spec)}`);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      process.stderr.write(`gateway-doctor lint: ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
-      return EXIT.USAGE;
-    }
+    const text = readInput(file);
+    if (text === undefined) return EXIT.USAGE;
     let document: unknown;
     try {
       const parsed = JSON.parse(text);
